@@ -1,0 +1,54 @@
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import NIOCore
+import OpenAPIRuntime
+
+/// Recognises failures that mean "the database is unavailable" rather than "Docket has a bug".
+enum DatabaseFailure {
+    /// A 503 problem when `error` is an outage (connection refused, pool timeout, busy, read-only, disk full).
+    static func problem(for error: any Error) -> AppError? {
+        isUnavailable(error) ? AppError(.serviceUnavailable, "The database is unavailable; try again shortly.") : nil
+    }
+
+    static func isUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as ServerError:
+            return isUnavailable(error.underlyingError)
+        case let sqlite as SQLiteError:
+            switch sqlite.reason {
+            case .busy, .locked, .readOnly, .full, .ioError, .cantOpen, .busyTimeout, .busyInRecovery, .readonlyDirectory,
+                .readonlyCantLock, .readonlyInRecovery, .readonlyInRollback, .readonlyBackingMoved, .ioErrorFailedWrite,
+                .ioErrorFailedSync, .ioErrorFailedRead:
+                return true
+            default:
+                return false
+            }
+        case let psql as PSQLError:
+            switch psql.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                return true
+            default:
+                let sqlState = psql.serverInfo?[.sqlState] ?? ""
+                return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState == "53300"
+            }
+        case is ChannelError, is IOError:
+            return true
+        default:
+            return String(describing: type(of: error)).contains("ConnectionPoolTimeoutError")
+        }
+    }
+
+    /// A description for logs that carries no request data or bound values.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as ServerError:
+            return "operation \(error.operationID): \(describe(error.underlyingError))"
+        case let psql as PSQLError:
+            let state = psql.serverInfo?[.sqlState] ?? "-"
+            return "PSQLError \(psql.code) sqlstate=\(state) \(psql.serverInfo?[.message] ?? "")"
+        default:
+            return String(String(describing: error).prefix(500))
+        }
+    }
+}

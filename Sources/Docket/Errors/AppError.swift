@@ -1,0 +1,44 @@
+import HTTPTypes
+
+/// The one error type handlers, repositories and middleware throw for anything a client should see.
+public struct AppError: Error, Sendable {
+    /// What kind of problem this is.
+    public var kind: ProblemKind
+    /// A human-readable explanation of this occurrence.
+    public var detail: String
+    /// Per-field failures, for validation problems.
+    public var fieldErrors: [FieldError]
+    /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`, …).
+    public var headers: HTTPFields
+
+    /// Makes an error of `kind` with a detail for the client.
+    public init(_ kind: ProblemKind, _ detail: String, fieldErrors: [FieldError] = [], headers: HTTPFields = [:]) {
+        self.kind = kind
+        self.detail = detail
+        self.fieldErrors = fieldErrors
+        self.headers = headers
+    }
+
+    /// A 422 listing each invalid field.
+    public static func validation(_ errors: [FieldError]) -> AppError {
+        let detail = errors.count == 1 ? "One field is invalid." : "\(errors.count) fields are invalid."
+        return AppError(.validationFailed, detail, fieldErrors: errors)
+    }
+
+    /// A 404 for a resource that does not exist.
+    public static func notFound(_ detail: String) -> AppError { AppError(.notFound, detail) }
+}
+
+/// One invalid field: where it is (a JSON pointer) and what is wrong.
+public struct FieldError: Sendable, Equatable, Codable {
+    /// RFC 6901 pointer into the request body, e.g. `/title`.
+    public var pointer: String
+    /// What is wrong with the value.
+    public var message: String
+
+    /// Names a field by pointer and says what is wrong with it.
+    public init(pointer: String, message: String) {
+        self.pointer = pointer
+        self.message = message
+    }
+}

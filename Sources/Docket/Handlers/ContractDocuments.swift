@@ -1,0 +1,35 @@
+import Foundation
+
+/// The contract's bytes and the HTML page that renders them, loaded once at start-up.
+struct ContractDocuments: Sendable {
+    let openAPI: [UInt8]
+    let docsPage: [UInt8]
+
+    /// Loads `openapi.yaml` from this module's resources.
+    static func load() throws -> ContractDocuments {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return ContractDocuments(openAPI: [UInt8](try Data(contentsOf: url)), docsPage: Array(docsHTML.utf8))
+    }
+
+    /// Swagger UI from a CDN, pointed at the relative URL of the contract (so it works behind any prefix).
+    static let docsHTML = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <meta name="viewport" content="width=device-width, initial-scale=1">
+          <title>Docket API</title>
+          <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+        </head>
+        <body>
+          <div id="swagger-ui"></div>
+          <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+          <script>
+            window.ui = SwaggerUIBundle({ url: "openapi.yaml", dom_id: "#swagger-ui", deepLinking: true });
+          </script>
+        </body>
+        </html>
+        """
+}

@@ -1,0 +1,155 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// Writes each log record as one JSON object per line: timestamp, level, message, then metadata keys.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let sink: LogSink
+
+    /// A handler writing to `sink` at `level` and above.
+    public init(label: String, level: Logger.Level, sink: LogSink) {
+        self.label = label
+        self.logLevel = level
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata explicit: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
+    ) {
+        var line = "{\"timestamp\":\"\(Self.timestamp())\",\"level\":\"\(level.rawValue)\",\"message\":"
+        Self.appendJSONString(message.description, to: &line)
+        var merged = metadata
+        if let explicit { merged.merge(explicit) { _, new in new } }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where !key.hasPrefix("hb.") {
+            line += ","
+            Self.appendJSONString(key, to: &line)
+            line += ":"
+            Self.appendValue(value, to: &line)
+        }
+        line += "}\n"
+        sink.write(line)
+    }
+
+    private static func appendValue(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): appendJSONString(text, to: &line)
+        case .stringConvertible(let convertible):
+            if let number = convertible as? any BinaryInteger { line += "\(number)" }
+            else if let number = convertible as? Double, number.isFinite { line += "\(number)" }
+            else { appendJSONString(convertible.description, to: &line) }
+        case .array(let values):
+            line += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { line += "," }
+                appendValue(element, to: &line)
+            }
+            line += "]"
+        case .dictionary(let values):
+            line += "{"
+            for (index, (key, element)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { line += "," }
+                appendJSONString(key, to: &line)
+                line += ":"
+                appendValue(element, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    static func appendJSONString(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.value < 0x20:
+                line += String(format: "\\u%04x", scalar.value)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000
+        )
+    }
+}
+
+/// Where log lines go: standard output by default, or memory for tests. Writes are serialised.
+public final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var captured: [String]?
+
+    /// A sink writing to standard output.
+    public static func standardOutput() -> LogSink { LogSink(capturing: false) }
+    /// A sink that keeps lines in memory, for tests.
+    public static func memory() -> LogSink { LogSink(capturing: true) }
+
+    private init(capturing: Bool) { captured = capturing ? [] : nil }
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if captured != nil {
+            captured!.append(line)
+        } else {
+            var line = line
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Lines written so far (memory sinks only).
+    public var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return captured ?? []
+    }
+}
+
+extension Logger {
+    /// A logger in the configured format, writing to `sink`.
+    public static func docket(label: String = "docket", level: Logger.Level, format: LogFormat, sink: LogSink = .standardOutput()) -> Logger {
+        switch format {
+        case .json:
+            return Logger(label: label) { label in JSONLogHandler(label: label, level: level, sink: sink) }
+        case .text:
+            var logger = Logger(label: label) { label in StreamLogHandler.standardOutput(label: label) }
+            logger.logLevel = level
+            return logger
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Keeps a well-formed incoming `X-Request-ID` or makes one, tags the logger with it, and echoes it on every response.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = DocketRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[.xRequestID].flatMap(Self.acceptable) ?? Self.generate()
+        context.requestID = requestID
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        var response = try await next(request, context)
+        response.headers[.xRequestID] = requestID
+        return response
+    }
+
+    /// An incoming ID is kept only when it is 1–128 characters of `A-Z a-z 0-9 - _ . :`.
+    static func acceptable(_ candidate: String) -> String? {
+        guard (1...128).contains(candidate.utf8.count) else { return nil }
+        let allowed = candidate.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A
+        }
+        return allowed ? candidate : nil
+    }
+
+    static func generate() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Request-ID`.
+    static let xRequestID = HTTPField.Name("X-Request-ID")!
+}

@@ -1,0 +1,12 @@
+import FluentKit
+
+/// The ordered list of schema migrations; append only, never edit one that has shipped.
+enum DocketMigrations {
+    static let all: [any Migration] = [
+        CreateUsers(),
+        CreateRefreshTokens(),
+        CreateOneTimeTokens(),
+        CreateAuditEvents(),
+        CreateRateLimitBuckets(),
+    ]
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Docket
+
+/// `docket`: run the server and administer its database.
+@main
+struct DocketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docket",
+        abstract: "Docket: a self-hostable, multi-user task-management backend.",
+        subcommands: [ServeCommand.self, MigrateCommand.self, VersionCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

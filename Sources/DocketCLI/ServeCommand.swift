@@ -1,0 +1,25 @@
+import ArgumentParser
+import Docket
+import Logging
+import ServiceLifecycle
+
+/// `docket serve`: migrate (when enabled) and serve HTTP until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP server (the default).")
+
+    func run() async throws {
+        let config = try loadConfigOrExit()
+        let logger = config.makeLogger()
+        do {
+            let app = try await buildApplication(config: config, logger: logger)
+            var groupConfig = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfig.maximumGracefulShutdownDuration = config.shutdownTimeout
+            groupConfig.maximumCancellationDuration = .seconds(2)
+            try await ServiceGroup(configuration: groupConfig).run()
+            logger.notice("Docket stopped")
+        } catch {
+            logger.critical("Docket could not run", metadata: ["error": .string(String(describing: error))])
+            throw failAndExit("could not run", error)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import Docket
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test("defaults match the documented values")
+    func defaults() throws {
+        let config = try DocketConfig.load(from: [:])
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 8080)
+        #expect(config.dataDirectory == "./data")
+        #expect(config.database == .sqlite(path: "./data/docket.sqlite"))
+        #expect(config.logLevel == .info)
+        #expect(config.logFormat == .json)
+        #expect(config.maxBodyBytes == 1_048_576)
+        #expect(config.autoMigrate)
+    }
+
+    @Test("every documented variable is read")
+    func readsVariables() throws {
+        let config = try DocketConfig.load(from: [
+            "DOCKET_HOST": "0.0.0.0", "DOCKET_PORT": "9000", "DOCKET_DATA_DIR": "/var/lib/docket",
+            "DATABASE_URL": "postgres://u:p@db:5432/docket", "DOCKET_LOG_LEVEL": "debug", "DOCKET_LOG_FORMAT": "text",
+            "DOCKET_MAX_BODY_BYTES": "2048", "DOCKET_AUTO_MIGRATE": "false", "DOCKET_SHUTDOWN_TIMEOUT": "3",
+        ])
+        #expect(config.host == "0.0.0.0")
+        #expect(config.port == 9000)
+        #expect(config.database == .postgres(url: "postgres://u:p@db:5432/docket"))
+        #expect(config.logLevel == .debug)
+        #expect(config.logFormat == .text)
+        #expect(config.maxBodyBytes == 2048)
+        #expect(!config.autoMigrate)
+        #expect(config.shutdownTimeout == .seconds(3))
+    }
+
+    @Test(
+        "an invalid value names its variable",
+        arguments: [
+            ("DOCKET_PORT", "http"), ("DOCKET_PORT", "70000"), ("DOCKET_LOG_LEVEL", "loud"), ("DOCKET_LOG_FORMAT", "xml"),
+            ("DOCKET_MAX_BODY_BYTES", "0"), ("DOCKET_AUTO_MIGRATE", "maybe"), ("DATABASE_URL", "mysql://x/y"),
+            ("DATABASE_URL", "postgres://"), ("DATABASE_URL", "postgres://u@host"),
+        ])
+    func rejectsInvalid(variable: String, value: String) {
+        #expect(throws: ConfigError.self) { try DocketConfig.load(from: [variable: value]) }
+        do {
+            _ = try DocketConfig.load(from: [variable: value])
+        } catch {
+            #expect(error.variable == variable)
+        }
+    }
+
+    @Test("a .env file fills in what the environment does not set")
+    func dotEnv() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "# comment\nexport DOCKET_PORT=9100\nDOCKET_HOST='0.0.0.0'\nDOCKET_LOG_LEVEL=\"warning\"\n"
+            .write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        let environment = try DocketConfig.environment(process: ["DOCKET_HOST": "127.0.0.2"], dotEnvDirectory: directory.path)
+        let config = try DocketConfig.load(from: environment)
+        #expect(config.port == 9100)
+        #expect(config.host == "127.0.0.2")
+        #expect(config.logLevel == .warning)
+    }
+
+    @Test("a database URL's password never appears in its redacted form")
+    func redaction() throws {
+        #expect(try DatabaseLocation(url: "postgres://docket:hunter2@db:5432/docket").redacted == "postgres://docket:***@db:5432/docket")
+    }
+}
