@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "docket",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "docket", targets: ["DocketCLI"]),
         .library(name: "Docket", targets: ["Docket"]),
@@ -29,6 +29,8 @@ let package = Package(
             dependencies: [
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")
             ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .systemLibrary(
@@ -52,8 +54,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.copy("Resources/openapi.yaml")]
+            ]
         ),
         .executableTarget(
             name: "DocketCLI",

@@ -14,7 +14,7 @@ struct MigrateCommand: AsyncParsableCommand {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply all pending migrations.")
         func run() async throws {
-            try await withDatabase { database in
+            try await withDatabase { database, _ in
                 let applied = try await database.migrateUp()
                 print(applied.isEmpty ? "Nothing to apply." : applied.map { "applied  \($0)" }.joined(separator: "\n"))
             }
@@ -25,7 +25,7 @@ struct MigrateCommand: AsyncParsableCommand {
     struct Revert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revert the most recently applied batch.")
         func run() async throws {
-            try await withDatabase { database in
+            try await withDatabase { database, _ in
                 let reverted = try await database.migrateRevert()
                 print(reverted.isEmpty ? "Nothing to revert." : reverted.map { "reverted \($0)" }.joined(separator: "\n"))
             }
@@ -36,7 +36,7 @@ struct MigrateCommand: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List migrations and whether each is applied.")
         func run() async throws {
-            try await withDatabase { database in
+            try await withDatabase { database, _ in
                 for state in try await database.migrationStatus() {
                     let mark = state.batch.map { "applied (batch \($0))" } ?? "pending"
                     print("\(mark.padding(toLength: 20, withPad: " ", startingAt: 0)) \(state.name)")
@@ -46,8 +46,8 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 }
 
-/// Opens the configured database, runs `body`, and closes it, mapping failures to one line and exit 1.
-func withDatabase(_ body: (DocketDatabase) async throws -> Void) async throws {
+/// Opens the configured database (migrating first when asked), runs `body`, and closes it, mapping failures to one line and exit 1.
+func withDatabase(migrate: Bool = false, _ body: (DocketDatabase, DocketConfig) async throws -> Void) async throws {
     let config = try loadConfigOrExit()
     let database: DocketDatabase
     do {
@@ -56,10 +56,11 @@ func withDatabase(_ body: (DocketDatabase) async throws -> Void) async throws {
         throw failAndExit("cannot open \(config.database.redacted)", error)
     }
     do {
-        try await body(database)
+        if migrate { try await database.migrateUp() }
+        try await body(database, config)
         await database.close()
     } catch {
         await database.close()
-        throw failAndExit("migration failed", error)
+        throw failAndExit("failed", error)
     }
 }

@@ -54,7 +54,7 @@ struct ProbeTests {
     @Test("GET /openapi.yaml serves the very contract file")
     func servesContract() async throws {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/Docket/Resources/openapi.yaml")
+            .appendingPathComponent("Sources/DocketAPI/openapi.yaml")
         let expected = try String(contentsOf: source, encoding: .utf8)
         try await TestApp.make(.sqlite).run { client, _ in
             let response = try await client.send(.get, "/openapi.yaml")

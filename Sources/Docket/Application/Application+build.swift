@@ -8,16 +8,22 @@ import OpenAPIRuntime
 /// Builds the whole application from its configuration; the only place that knows every concrete type.
 public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try DocketDatabase(location: config.database, poolSize: config.databasePoolSize, logger: logger)
-    return try buildApplication(config: config, database: database, logger: logger)
+    let mailer = OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
+    return try await buildApplication(config: config, database: database, mailer: mailer, logger: logger)
 }
 
-/// Builds the application around an already opened database (tests keep a handle to inspect what is stored).
-func buildApplication(config: DocketConfig, database: DocketDatabase, logger: Logger) throws -> some ApplicationProtocol {
-    let router = try buildRouter(config: config, database: database, logger: logger)
+/// Builds the application around an already opened database and a mailer (tests keep handles on both).
+func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: any Mailer, logger: Logger) async throws
+    -> some ApplicationProtocol
+{
+    let hasher = PasswordHasher(
+        parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit)
+    let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, logger: logger)
+    let router = try buildRouter(config: config, handler: handler)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [database],
+        services: [database, hasher],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
             logger.notice(
@@ -41,9 +47,35 @@ func buildApplication(config: DocketConfig, database: DocketDatabase, logger: Lo
     return app
 }
 
+/// Creates the services behind the API: keys and tokens, password hashing, stores, flows.
+func buildHandler(config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, logger: Logger) async throws
+    -> APIHandler
+{
+    let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
+    let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
+    let authenticator = Authenticator(tokens: tokens, database: database, cacheTTL: config.auth.cacheTTL)
+    let users = UserStore(database: database)
+    let audit = AuditLog(database: database)
+    let accounts = AccountService(
+        users: users,
+        refreshTokens: RefreshTokenStore(database: database, lifetime: TimeInterval(config.auth.refreshTokenTTL)),
+        hasher: hasher,
+        tokens: tokens,
+        authenticator: authenticator,
+        audit: audit,
+        dummyHash: try PasswordHasher.hashNow(SecureToken.generate(), parameters: config.auth.argon2)
+    )
+    let emailLinks = EmailLinkService(
+        users: users, oneTimeTokens: OneTimeTokenStore(database: database), accounts: accounts, mailer: mailer, audit: audit,
+        publicURL: config.publicURL, verificationLifetime: config.auth.emailTokenTTL, resetLifetime: config.auth.resetTokenTTL)
+    return APIHandler(
+        database: database, documents: try ContractDocuments.load(), accounts: accounts, emailLinks: emailLinks,
+        authenticator: authenticator, rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled),
+        settings: config.auth, logger: logger)
+}
+
 /// Builds the router: middleware in order, then every operation of the contract.
-func buildRouter(config: DocketConfig, database: DocketDatabase, logger: Logger) throws -> Router<DocketRequestContext> {
-    let handler = APIHandler(database: database, documents: try ContractDocuments.load(), logger: logger)
+func buildRouter(config: DocketConfig, handler: APIHandler) throws -> Router<DocketRequestContext> {
     let recorder = RouteRecorder()
     try handler.registerHandlers(on: recorder)
     let classifier = ErrorClassifier(routes: RouteTable(recorder.routes), maxBodyBytes: config.maxBodyBytes)

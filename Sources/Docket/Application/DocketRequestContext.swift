@@ -1,7 +1,8 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Per-request state: the request ID, the caller's identity once authenticated, and the request's logger.
+/// Per-request state: the request ID, where the request came from, and the request's logger.
 public struct DocketRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request's identifier (incoming `X-Request-ID` when well-formed, else generated).
@@ -16,7 +17,18 @@ public struct DocketRequestContext: RequestContext {
     }
 }
 
-/// Gives generated OpenAPI handlers, which never receive the Hummingbird context, access to it.
+/// What generated OpenAPI handlers (which never receive the Hummingbird context) may know about the current request.
+struct ScopedRequest: Sendable {
+    let context: DocketRequestContext
+    let head: HTTPRequest
+
+    /// Where the request came from, for audit rows and rate limits.
+    var origin: RequestOrigin {
+        RequestOrigin(ip: context.remoteAddress, userAgent: head.headerFields[.userAgent], requestID: context.requestID)
+    }
+}
+
+/// The task-local through which `RequestScopeMiddleware` publishes the current request.
 enum RequestScope {
-    @TaskLocal static var context: DocketRequestContext?
+    @TaskLocal static var current: ScopedRequest?
 }

@@ -36,6 +36,8 @@ public struct DocketConfig: Sendable {
     public var autoMigrate: Bool
     /// How long in-flight requests may take to finish once shutdown begins.
     public var shutdownTimeout: Duration
+    /// Tokens, password hashing, rate limits and emailed links.
+    public var auth: AuthSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -48,7 +50,8 @@ public struct DocketConfig: Sendable {
         logFormat: LogFormat = .json,
         maxBodyBytes: Int = 1_048_576,
         autoMigrate: Bool = true,
-        shutdownTimeout: Duration = .seconds(10)
+        shutdownTimeout: Duration = .seconds(10),
+        auth: AuthSettings = AuthSettings()
     ) {
         self.host = host
         self.port = port
@@ -60,7 +63,11 @@ public struct DocketConfig: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.autoMigrate = autoMigrate
         self.shutdownTimeout = shutdownTimeout
+        self.auth = auth
     }
+
+    /// The base URL of links in emails.
+    public var publicURL: String { auth.publicURL ?? "http://\(host):\(port)" }
 }
 
 /// How log lines are written.

@@ -6,18 +6,34 @@ import Logging
 struct APIHandler: APIProtocol {
     let database: DocketDatabase
     let documents: ContractDocuments
+    let accounts: AccountService
+    let emailLinks: EmailLinkService
+    let authenticator: Authenticator
+    let rateLimiter: RateLimiter
+    let settings: AuthSettings
     let logger: Logger
 
-    /// The current request's context, published by `RequestScopeMiddleware`.
-    var context: DocketRequestContext {
+    /// The current request, published by `RequestScopeMiddleware`.
+    var request: ScopedRequest {
         get throws {
-            guard let context = RequestScope.context else {
-                throw AppError(.internalError, "No request context.")
-            }
-            return context
+            guard let current = RequestScope.current else { throw AppError(.internalError, "No request scope.") }
+            return current
         }
     }
 
     /// The current request's logger, falling back to the application logger outside a request.
-    var requestLogger: Logger { RequestScope.context?.logger ?? logger }
+    var requestLogger: Logger { RequestScope.current?.context.logger ?? logger }
+
+    /// The signed-in caller, or a 401 problem.
+    func requireUser() async throws -> AuthenticatedUser {
+        let request = try self.request
+        return try await authenticator.authenticate(authorization: request.head.headerFields[.authorization], logger: requestLogger)
+    }
+
+    /// The signed-in caller if an admin, else a 403 problem (401 when not signed in).
+    func requireAdmin() async throws -> AuthenticatedUser {
+        let user = try await requireUser()
+        guard user.role == .admin else { throw AppError.forbidden("This endpoint is for admins.") }
+        return user
+    }
 }

@@ -1,3 +1,4 @@
+import DocketAPI
 import Foundation
 
 /// The contract's bytes and the HTML page that renders them, loaded once at start-up.
@@ -5,12 +6,9 @@ struct ContractDocuments: Sendable {
     let openAPI: [UInt8]
     let docsPage: [UInt8]
 
-    /// Loads `openapi.yaml` from this module's resources.
+    /// Loads `openapi.yaml` from the API module's resources.
     static func load() throws -> ContractDocuments {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return ContractDocuments(openAPI: [UInt8](try Data(contentsOf: url)), docsPage: Array(docsHTML.utf8))
+        ContractDocuments(openAPI: [UInt8](try OpenAPIDocument.load()), docsPage: Array(docsHTML.utf8))
     }
 
     /// Swagger UI from a CDN, pointed at the relative URL of the contract (so it works behind any prefix).

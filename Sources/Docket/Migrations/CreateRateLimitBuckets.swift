@@ -9,6 +9,7 @@ struct CreateRateLimitBuckets: AsyncMigration {
             .field("key", .string, .identifier(auto: false))
             .field("tokens", .double, .required)
             .field("updated_at", .double, .required)
+            .field("allowed", .int, .required)
             .create()
     }
 

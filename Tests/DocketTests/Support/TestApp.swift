@@ -10,11 +10,19 @@ struct TestApp {
     let backend: TestBackend
     var config: DocketConfig
     let logs = LogSink.memory()
+    let mailer = MemoryMailer()
 
-    /// A test configuration with a fresh database; `configure` may change anything before the app is built.
+    /// A test configuration with a fresh database and data directory; `configure` may change anything before the app is built.
+    /// Argon2id runs with small (still real) parameters so the suite stays quick; rate limits are generous unless a test lowers them.
     static func make(_ backend: TestBackend, configure: (inout DocketConfig) -> Void = { _ in }) async throws -> TestApp {
         let location = try await backend.freshLocation()
-        var config = DocketConfig(host: "127.0.0.1", port: 0, dataDirectory: NSTemporaryDirectory(), database: location, logLevel: .debug)
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("docket-data-\(UUID().uuidString)").path
+        var auth = AuthSettings()
+        auth.argon2 = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+        auth.ipLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
+        auth.accountLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
+        var config = DocketConfig(
+            host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, database: location, logLevel: .debug, auth: auth)
         configure(&config)
         return TestApp(backend: backend, config: config)
     }
@@ -26,7 +34,7 @@ struct TestApp {
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
         let database = try DocketDatabase(location: config.database, poolSize: 2, logger: logger)
-        let app = try buildApplication(config: config, database: database, logger: logger)
+        let app = try await buildApplication(config: config, database: database, mailer: mailer, logger: logger)
         return try await app.test(setup) { client in
             try await body(client, database)
         }

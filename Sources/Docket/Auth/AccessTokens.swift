@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import JWTKit
+
+/// Signs and verifies EdDSA access tokens with the keys from the shared key file.
+final class AccessTokens: Sendable {
+    private let keys: JWTKeyCollection
+    private let knownKIDs: Set<String>
+    private let signingKID: JWKIdentifier
+    let issuer: String
+    let audience: String
+    let lifetime: Int
+    /// The public keys, as published at `/.well-known/jwks.json`.
+    let publicKeys: [SigningKeyFile.StoredKey]
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    static let leeway: TimeInterval = 10
+
+    init(keyFile: SigningKeyFile, settings: AuthSettings) async throws {
+        let keys = JWTKeyCollection()
+        for stored in keyFile.keys {
+            let publicKey = try EdDSA.PublicKey(x: stored.x, curve: .ed25519)
+            if stored.kid == keyFile.signingKID, let d = stored.d {
+                await keys.add(eddsa: try EdDSA.PrivateKey(d: d, curve: .ed25519), kid: JWKIdentifier(string: stored.kid))
+            } else {
+                await keys.add(eddsa: publicKey, kid: JWKIdentifier(string: stored.kid))
+            }
+        }
+        // No default key: a token must name its kid.
+        _ = await keys.clearDefault()
+        self.keys = keys
+        self.knownKIDs = Set(keyFile.keys.map(\.kid))
+        self.signingKID = JWKIdentifier(string: keyFile.signingKID)
+        self.issuer = settings.issuer
+        self.audience = settings.audience
+        self.lifetime = settings.accessTokenTTL
+        self.publicKeys = keyFile.keys.map { SigningKeyFile.StoredKey(kid: $0.kid, x: $0.x, d: nil, createdAt: $0.createdAt) }
+    }
+
+    /// A signed token for `userID` with `role`, valid for the configured lifetime.
+    func issue(userID: UUID, role: UserRole, now: Date = Date()) async throws -> String {
+        let claims = AccessTokenClaims(
+            sub: .init(value: userID.uuidString.lowercased()),
+            iss: .init(value: issuer),
+            aud: .init(value: [audience]),
+            iat: .init(value: now),
+            nbf: .init(value: now),
+            exp: .init(value: now.addingTimeInterval(TimeInterval(lifetime))),
+            jti: .init(value: UUID().uuidString.lowercased()),
+            role: role.rawValue
+        )
+        var header = JWTHeader()
+        header.typ = "JWT"
+        return try await keys.sign(claims, kid: signingKID, header: header)
+    }
+
+    /// The verified claims of `token`, or why it is not acceptable.
+    func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> AccessTokenClaims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else { throw .malformed }
+        guard let headerData = Data(base64URLEncoded: String(parts[0])),
+            let header = try? JSONDecoder().decode(MinimalHeader.self, from: headerData)
+        else { throw .malformed }
+        guard header.alg == "EdDSA" else { throw .badSignature }
+        guard let kid = header.kid, knownKIDs.contains(kid) else { throw .unknownKey }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch {
+            throw .badSignature
+        }
+        guard claims.exp.value.addingTimeInterval(Self.leeway) > now else { throw .expired }
+        guard claims.nbf.value.addingTimeInterval(-Self.leeway) <= now, claims.iat.value.addingTimeInterval(-Self.leeway) <= now else {
+            throw .notYetValid
+        }
+        guard claims.iss.value == issuer, claims.aud.value.contains(audience) else { throw .wrongAudience }
+        guard UUID(uuidString: claims.sub.value) != nil else { throw .malformed }
+        return claims
+    }
+
+    private struct MinimalHeader: Decodable {
+        let alg: String?
+        let kid: String?
+    }
+}
+
+/// Why an access token was refused (logged and counted, never sent to the client).
+enum TokenRejection: String, Error {
+    case missing, malformed, badSignature = "bad_signature", unknownKey = "unknown_kid", expired, notYetValid = "not_yet_valid"
+    case wrongAudience = "wrong_audience", inactiveUser = "inactive_user", revoked
+}

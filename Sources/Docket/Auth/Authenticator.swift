@@ -1,0 +1,94 @@
+import FluentKit
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// The caller behind a verified access token.
+struct AuthenticatedUser: Sendable {
+    let id: UUID
+    /// The role as stored now (not as stamped into the token), so a demotion takes effect within the cache lifetime.
+    let role: UserRole
+}
+
+/// Turns an `Authorization: Bearer` header into an `AuthenticatedUser`, checking the account is still active
+/// through a short-lived per-node cache instead of a database round-trip on every request.
+final class Authenticator: Sendable {
+    private let tokens: AccessTokens
+    private let database: DocketDatabase
+    private let cacheTTL: TimeInterval
+    private let cache = Mutex<[UUID: AccountStatus]>([:])
+
+    /// What the cache remembers about an account.
+    struct AccountStatus: Sendable {
+        let active: Bool
+        let role: UserRole
+        let tokensValidAfter: Date
+        let fetchedAt: Date
+    }
+
+    init(tokens: AccessTokens, database: DocketDatabase, cacheTTL: Int) {
+        self.tokens = tokens
+        self.database = database
+        self.cacheTTL = TimeInterval(cacheTTL)
+    }
+
+    /// The caller, or a 401 problem with `WWW-Authenticate: Bearer`.
+    func authenticate(authorization: String?, logger: Logger) async throws -> AuthenticatedUser {
+        do {
+            return try await verify(authorization: authorization, logger: logger)
+        } catch let rejection as TokenRejection {
+            logger.debug("access token rejected", metadata: ["reason": .string(rejection.rawValue)])
+            throw AppError.unauthorized(
+                rejection == .missing ? "This endpoint needs an access token." : "The access token is invalid or expired.",
+                invalidToken: rejection != .missing)
+        }
+    }
+
+    private func verify(authorization: String?, logger: Logger) async throws -> AuthenticatedUser {
+        guard let authorization, !authorization.isEmpty else { throw TokenRejection.missing }
+        guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw TokenRejection.malformed }
+        let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let claims = try await tokens.verify(token)
+        let userID = UUID(uuidString: claims.sub.value)!
+        let status = try await status(of: userID, logger: logger)
+        guard status.active else { throw TokenRejection.inactiveUser }
+        // Tokens issued before a logout-all, password change or deactivation are dead (`iat` keeps fractional seconds).
+        guard claims.iat.value >= status.tokensValidAfter else {
+            throw TokenRejection.revoked
+        }
+        return AuthenticatedUser(id: userID, role: status.role)
+    }
+
+    private func status(of userID: UUID, logger: Logger) async throws -> AccountStatus {
+        let now = Date()
+        if let cached = cache.withLock({ $0[userID] }), now.timeIntervalSince(cached.fetchedAt) < cacheTTL {
+            return cached
+        }
+        guard let user = try await UserModel.find(userID, on: database.database(logger: logger)) else {
+            throw TokenRejection.inactiveUser
+        }
+        let status = AccountStatus(active: user.isActive, role: user.userRole, tokensValidAfter: user.tokensValidAfter, fetchedAt: now)
+        cache.withLock { entries in
+            if entries.count > 100_000 { entries.removeAll(keepingCapacity: true) }
+            entries[userID] = status
+        }
+        return status
+    }
+
+    /// Forgets what this node cached about an account, so its own next request sees a change at once.
+    func forget(_ userID: UUID) {
+        _ = cache.withLock { $0.removeValue(forKey: userID) }
+    }
+}
+
+extension AppError {
+    /// A 401 with the `WWW-Authenticate` challenge RFC 6750 asks for.
+    static func unauthorized(_ detail: String, invalidToken: Bool = false) -> AppError {
+        let challenge = invalidToken ? #"Bearer error="invalid_token""# : "Bearer"
+        return AppError(.unauthorized, detail, headers: [.wwwAuthenticate: challenge])
+    }
+
+    /// A 403 for a signed-in caller who may not do this.
+    static func forbidden(_ detail: String) -> AppError { AppError(.forbidden, detail) }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// Email verification and password reset: single-use, expiring tokens delivered by link.
+struct EmailLinkService: Sendable {
+    let users: UserStore
+    let oneTimeTokens: OneTimeTokenStore
+    let accounts: AccountService
+    let mailer: any Mailer
+    let audit: AuditLog
+    let publicURL: String
+    let verificationLifetime: Int
+    let resetLifetime: Int
+
+    /// Sends a verification link unless the address is already verified.
+    func sendVerification(to user: UserModel, logger: Logger) async throws {
+        guard user.emailVerifiedAt == nil else { return }
+        let token = try await oneTimeTokens.issue(userID: user.id!, purpose: .emailVerification, lifetime: verificationLifetime, logger: logger)
+        let link = "\(publicURL)/verify-email?token=\(token)"
+        try await mailer.send(
+            MailMessage(
+                to: user.email, subject: "Verify your email for Docket",
+                body: "Confirm this address by sending the token in this link to POST /api/v1/auth/email-verification/confirm:\n\(link)",
+                link: link))
+    }
+
+    /// Marks the token's account verified.
+    func confirmVerification(token: String, origin: RequestOrigin, logger: Logger) async throws {
+        guard let userID = try await oneTimeTokens.consume(token, purpose: .emailVerification, logger: logger),
+            let user = try await users.find(id: userID, logger: logger)
+        else { throw Self.invalidToken }
+        user.emailVerifiedAt = Date()
+        try await users.save(user, logger: logger)
+        await audit.record(.emailVerified, userID: userID, origin: origin, logger: logger)
+    }
+
+    /// Sends a reset link when the address belongs to an active account; says nothing either way.
+    func sendPasswordReset(email rawEmail: String, origin: RequestOrigin, logger: Logger) async throws {
+        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let user = try await users.find(email: email, logger: logger), user.isActive else { return }
+        let token = try await oneTimeTokens.issue(userID: user.id!, purpose: .passwordReset, lifetime: resetLifetime, logger: logger)
+        let link = "\(publicURL)/reset-password?token=\(token)"
+        try await mailer.send(
+            MailMessage(
+                to: user.email, subject: "Reset your Docket password",
+                body: "Set a new password by sending the token in this link to POST /api/v1/auth/password-reset/confirm:\n\(link)",
+                link: link))
+        await audit.record(.passwordResetRequested, userID: user.id, origin: origin, logger: logger)
+    }
+
+    /// Sets a new password from a reset token and signs out every session.
+    func resetPassword(token: String, newPassword: String, origin: RequestOrigin, logger: Logger) async throws {
+        var errors: [FieldError] = []
+        CredentialRules.password(newPassword, pointer: "/new_password", into: &errors)
+        try CredentialRules.check(errors)
+        guard let userID = try await oneTimeTokens.consume(token, purpose: .passwordReset, logger: logger),
+            let user = try await users.find(id: userID, logger: logger), user.isActive
+        else { throw Self.invalidToken }
+        user.passwordHash = try await accounts.hasher.hash(newPassword)
+        try await accounts.endAllSessions(of: user, logger: logger)
+        await audit.record(.passwordReset, userID: userID, origin: origin, logger: logger)
+    }
+
+    private static let invalidToken = AppError.validation([FieldError(pointer: "/token", message: "is invalid, used or expired")])
+}

@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+import Logging
+
+/// The JWKS-like file holding one signing key and any number of verification keys, shared by every node.
+///
+/// ```json
+/// {"signing_kid": "2026-11-22-ab12", "keys": [{"kid": "...", "kty": "OKP", "crv": "Ed25519", "x": "...", "d": "..."}]}
+/// ```
+/// `d` (the private half) is present for keys this node may sign with; keys without it only verify.
+public struct SigningKeyFile: Codable, Sendable {
+    /// The kid new tokens are signed with.
+    public var signingKID: String
+    /// Every key, newest last.
+    public var keys: [StoredKey]
+
+    enum CodingKeys: String, CodingKey {
+        case signingKID = "signing_kid"
+        case keys
+    }
+
+    /// One Ed25519 key in JWK members.
+    public struct StoredKey: Codable, Sendable {
+        public var kid: String
+        public var kty: String = "OKP"
+        public var crv: String = "Ed25519"
+        public var x: String
+        public var d: String?
+        public var createdAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case kid, kty, crv, x, d
+            case createdAt = "created_at"
+        }
+    }
+
+    /// A file with one freshly generated signing key.
+    static func generated(now: Date = Date()) -> SigningKeyFile {
+        let key = Self.newKey(now: now)
+        return SigningKeyFile(signingKID: key.kid, keys: [key])
+    }
+
+    /// Adds a new signing key and keeps the old ones for verification.
+    mutating func rotate(now: Date = Date()) -> StoredKey {
+        let key = Self.newKey(now: now)
+        keys.append(key)
+        signingKID = key.kid
+        return key
+    }
+
+    private static func newKey(now: Date) -> StoredKey {
+        let privateKey = Curve25519.Signing.PrivateKey()
+        let stamp = ISO8601DateFormatter().string(from: now).prefix(10)
+        let suffix = SecureToken.generate().prefix(8)
+        return StoredKey(
+            kid: "\(stamp)-\(suffix)",
+            x: privateKey.publicKey.rawRepresentation.base64URLEncodedString(),
+            d: privateKey.rawRepresentation.base64URLEncodedString(),
+            createdAt: now
+        )
+    }
+
+    /// Reads and checks a key file.
+    static func read(from path: String) throws -> SigningKeyFile {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let file = try JSONDecoder.withISODates.decode(SigningKeyFile.self, from: data)
+        guard let signing = file.keys.first(where: { $0.kid == file.signingKID }), signing.d != nil else {
+            throw KeyFileError(path: path, reason: "signing_kid names no key with a private part (d)")
+        }
+        return file
+    }
+
+    /// Writes the file readable by its owner only.
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let temporary = path + ".tmp"
+        FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(self), attributes: [.posixPermissions: 0o600])
+        // rename(2) replaces atomically, so a reader never sees half a key file.
+        guard rename(temporary, path) == 0 else {
+            throw KeyFileError(path: path, reason: "cannot write (errno \(errno))")
+        }
+    }
+}
+
+/// A key file that cannot be used.
+public struct KeyFileError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+extension JSONDecoder {
+    static var withISODates: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+extension DocketConfig {
+    /// Where the JWT key file is: `DOCKET_JWT_KEYS_FILE`, or `jwt-keys.json` in the data directory.
+    public var keysFilePath: String {
+        auth.keysFile ?? (dataDirectory as NSString).appendingPathComponent("jwt-keys.json")
+    }
+}
+
+extension SigningKeyFile {
+    /// The configured key file; without `DOCKET_JWT_KEYS_FILE`, the data directory's, generated on first start.
+    static func loadOrCreate(config: DocketConfig, logger: Logger) throws -> SigningKeyFile {
+        let path = config.keysFilePath
+        if config.auth.keysFile != nil || FileManager.default.fileExists(atPath: path) {
+            return try read(from: path)
+        }
+        let file = generated()
+        try file.write(to: path)
+        logger.warning(
+            "generated a JWT signing key; set DOCKET_JWT_KEYS_FILE to share keys between nodes",
+            metadata: ["path": .string(path), "kid": .string(file.signingKID)])
+        return file
+    }
+}

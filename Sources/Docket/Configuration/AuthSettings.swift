@@ -1,0 +1,110 @@
+import Foundation
+
+/// Settings for tokens, password hashing, rate limits and emailed links.
+///
+/// Environment variables:
+/// - `DOCKET_JWT_KEYS_FILE` (path, optional): the shared signing/verification key file; without it a key is generated
+///   into `<data dir>/jwt-keys.json` on first start (fine for one node, not for many).
+/// - `DOCKET_JWT_ISSUER` (default `docket`), `DOCKET_JWT_AUDIENCE` (default `docket-api`).
+/// - `DOCKET_ACCESS_TOKEN_TTL` (seconds, default 900), `DOCKET_REFRESH_TOKEN_TTL` (seconds, default 2592000 = 30 days).
+/// - `DOCKET_AUTH_CACHE_TTL` (seconds, default 5): how long a node trusts its cached view of an account's
+///   active state and role; the upper bound for a deactivation or logout-all to reach other nodes.
+/// - `DOCKET_ARGON2_MEMORY_KIB` (default 19456), `DOCKET_ARGON2_ITERATIONS` (default 2), `DOCKET_ARGON2_PARALLELISM` (default 1).
+/// - `DOCKET_HASH_CONCURRENCY` (default: the number of cores): password hashes computed at once.
+/// - `DOCKET_HASH_QUEUE_LIMIT` (default 64): hashes allowed to wait; beyond it requests get 503 at once.
+/// - `DOCKET_RATE_LIMIT_ENABLED` (default true), `DOCKET_RATE_LIMIT_IP` (default `20/60`: 20 requests per 60 s per IP and
+///   endpoint), `DOCKET_RATE_LIMIT_ACCOUNT` (default `10/300`: per account, for login and password reset).
+/// - `DOCKET_PUBLIC_URL` (default `http://<host>:<port>`): the base of links in emails.
+public struct AuthSettings: Sendable {
+    public var keysFile: String?
+    public var issuer: String = "docket"
+    public var audience: String = "docket-api"
+    public var accessTokenTTL: Int = 900
+    public var refreshTokenTTL: Int = 2_592_000
+    public var cacheTTL: Int = 5
+    public var argon2: Argon2Parameters = .owasp
+    public var hashConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var hashQueueLimit: Int = 64
+    public var rateLimitEnabled: Bool = true
+    public var ipLimit: RateLimitPolicy = RateLimitPolicy(capacity: 20, periodSeconds: 60)
+    public var accountLimit: RateLimitPolicy = RateLimitPolicy(capacity: 10, periodSeconds: 300)
+    public var publicURL: String?
+    public var emailTokenTTL: Int = 86_400
+    public var resetTokenTTL: Int = 3_600
+
+    /// Defaults as documented.
+    public init() {}
+}
+
+/// A token bucket: `capacity` requests, refilled evenly over `periodSeconds`.
+public struct RateLimitPolicy: Sendable, Equatable {
+    public var capacity: Int
+    public var periodSeconds: Int
+
+    /// A bucket of `capacity` refilled over `periodSeconds`.
+    public init(capacity: Int, periodSeconds: Int) {
+        self.capacity = capacity
+        self.periodSeconds = periodSeconds
+    }
+
+    /// Tokens regained per second.
+    var refillPerSecond: Double { Double(capacity) / Double(periodSeconds) }
+
+    /// Parses `capacity/seconds`, e.g. `20/60`.
+    init?(text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let capacity = Int(parts[0]), let period = Int(parts[1]), capacity >= 1, period >= 1 else { return nil }
+        self.init(capacity: capacity, periodSeconds: period)
+    }
+}
+
+/// Argon2id cost parameters.
+public struct Argon2Parameters: Sendable, Equatable {
+    public var memoryKiB: UInt32
+    public var iterations: UInt32
+    public var parallelism: UInt32
+
+    /// OWASP's recommendation: 19 MiB, 2 iterations, 1 lane.
+    public static let owasp = Argon2Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
+
+    /// Explicit parameters.
+    public init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
+        self.memoryKiB = memoryKiB
+        self.iterations = iterations
+        self.parallelism = parallelism
+    }
+}
+
+extension EnvironmentReader {
+    func authSettings() throws(ConfigError) -> AuthSettings {
+        var settings = AuthSettings()
+        settings.keysFile = values["DOCKET_JWT_KEYS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.issuer = try nonEmptyString("DOCKET_JWT_ISSUER", default: settings.issuer)
+        settings.audience = try nonEmptyString("DOCKET_JWT_AUDIENCE", default: settings.audience)
+        settings.accessTokenTTL = try integer("DOCKET_ACCESS_TOKEN_TTL", default: 900, in: 30...86_400)
+        settings.refreshTokenTTL = try integer("DOCKET_REFRESH_TOKEN_TTL", default: 2_592_000, in: 60...31_536_000)
+        settings.cacheTTL = try integer("DOCKET_AUTH_CACHE_TTL", default: 5, in: 0...300)
+        settings.argon2 = Argon2Parameters(
+            memoryKiB: UInt32(try integer("DOCKET_ARGON2_MEMORY_KIB", default: 19_456, in: 8...4_194_304)),
+            iterations: UInt32(try integer("DOCKET_ARGON2_ITERATIONS", default: 2, in: 1...100)),
+            parallelism: UInt32(try integer("DOCKET_ARGON2_PARALLELISM", default: 1, in: 1...64))
+        )
+        settings.hashConcurrency = try integer("DOCKET_HASH_CONCURRENCY", default: settings.hashConcurrency, in: 1...256)
+        settings.hashQueueLimit = try integer("DOCKET_HASH_QUEUE_LIMIT", default: 64, in: 0...100_000)
+        settings.rateLimitEnabled = try boolean("DOCKET_RATE_LIMIT_ENABLED", default: true)
+        settings.ipLimit = try rateLimit("DOCKET_RATE_LIMIT_IP", default: settings.ipLimit)
+        settings.accountLimit = try rateLimit("DOCKET_RATE_LIMIT_ACCOUNT", default: settings.accountLimit)
+        settings.publicURL = values["DOCKET_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.emailTokenTTL = try integer("DOCKET_EMAIL_TOKEN_TTL", default: 86_400, in: 60...2_592_000)
+        settings.resetTokenTTL = try integer("DOCKET_RESET_TOKEN_TTL", default: 3_600, in: 60...604_800)
+        return settings
+    }
+
+    private func rateLimit(_ name: String, default fallback: RateLimitPolicy) throws(ConfigError) -> RateLimitPolicy {
+        guard let text = values[name], !text.isEmpty else { return fallback }
+        guard let policy = RateLimitPolicy(text: text) else {
+            throw ConfigError(variable: name, problem: "must look like 20/60 (requests per seconds), got \"\(text)\"")
+        }
+        return policy
+    }
+}
