@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@testable import Docket
+
+@Suite("The docket command")
+struct CommandLineTests {
+    static func environment(_ location: DatabaseLocation) -> [String: String] {
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("docket-cli-\(UUID().uuidString)").path
+        let url: String
+        switch location {
+        case .sqlite(let path): url = "sqlite://\(path)"
+        case .postgres(let value): url = value
+        }
+        return ["DATABASE_URL": url, "DOCKET_DATA_DIR": dataDirectory, "DOCKET_LOG_LEVEL": "error", "DOCKET_ARGON2_MEMORY_KIB": "1024",
+                "DOCKET_ARGON2_ITERATIONS": "1"]
+    }
+
+    @Test("migrate status, up and revert work", arguments: TestBackend.all)
+    func migrations(backend: TestBackend) async throws {
+        let env = Self.environment(try await backend.freshLocation())
+        let before = try DocketProcess.run(["migrate", "status"], environment: env)
+        #expect(before.status == 0)
+        #expect(before.stdout.contains("pending") && !before.stdout.contains("applied"))
+        let up = try DocketProcess.run(["migrate", "up"], environment: env)
+        #expect(up.status == 0)
+        #expect(up.stdout.contains("applied  2026-11-22-create-users"))
+        let after = try DocketProcess.run(["migrate", "status"], environment: env)
+        #expect(!after.stdout.contains("pending"))
+        #expect(try DocketProcess.run(["migrate", "up"], environment: env).stdout.contains("Nothing to apply"))
+        let revert = try DocketProcess.run(["migrate", "revert"], environment: env)
+        #expect(revert.status == 0)
+        #expect(revert.stdout.contains("reverted 2026-11-22-create-users"))
+        #expect(try DocketProcess.run(["migrate", "status"], environment: env).stdout.contains("pending"))
+    }
+
+    @Test("user create makes an admin who can sign in; the password comes from stdin", arguments: TestBackend.all)
+    func createAdmin(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let env = Self.environment(location)
+        let created = try DocketProcess.run(
+            ["user", "create", "--email", "Boss@Example.com", "--name", "Boss", "--admin"], environment: env, input: goodPassword + "\n")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("created admin boss@example.com"))
+        let duplicate = try DocketProcess.run(
+            ["user", "create", "--email", "boss@example.com", "--name", "Boss"], environment: env, input: goodPassword + "\n")
+        #expect(duplicate.status != 0)
+        #expect(duplicate.stderr.contains("already exists"))
+        let weak = try DocketProcess.run(["user", "create", "--email", "w@example.com", "--name", "W"], environment: env, input: "weak\n")
+        #expect(weak.status != 0)
+        #expect(weak.stderr.contains("password"))
+
+        var app = try await TestApp.make(backend)
+        app.config.database = location
+        app.config.dataDirectory = env["DOCKET_DATA_DIR"]!
+        try await app.run { client, _ in
+            let tokens = try await client.login(email: "boss@example.com").decode(TokenPairBody.self)
+            #expect(tokens.user.role == "admin")
+            #expect(try await client.send(.get, "/api/v1/admin/users", headers: tokens.bearer).status == .ok)
+        }
+    }
+
+    @Test("keys rotate adds a signing key and keeps the old one")
+    func rotateKeys() throws {
+        let env = Self.environment(.sqlite(path: "/tmp/unused-\(UUID().uuidString).sqlite"))
+        let first = try DocketProcess.run(["keys", "rotate"], environment: env)
+        let second = try DocketProcess.run(["keys", "rotate"], environment: env)
+        #expect(first.status == 0 && second.status == 0)
+        let path = (env["DOCKET_DATA_DIR"]! as NSString).appendingPathComponent("jwt-keys.json")
+        let file = try SigningKeyFile.read(from: path)
+        #expect(file.keys.count == 3)
+        #expect(second.stdout.contains(file.signingKID))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test("an invalid setting stops start-up with one line naming the variable and a non-zero exit")
+    func invalidConfiguration() throws {
+        for (variable, value) in [("DOCKET_PORT", "eighty"), ("DATABASE_URL", "mysql://db/x"), ("DOCKET_LOG_FORMAT", "yaml")] {
+            var env = Self.environment(.sqlite(path: "/tmp/unused.sqlite"))
+            env[variable] = value
+            let result = try DocketProcess.run(["serve"], environment: env)
+            #expect(result.status == 2)
+            #expect(result.stderr.hasPrefix("docket: invalid configuration: \(variable):"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test("version prints the version")
+    func version() throws {
+        let result = try DocketProcess.run(["version"], environment: [:])
+        #expect(result.stdout == "docket \(DocketVersion.current)\n")
+    }
+
+    @Test("SIGTERM lets an in-flight request finish, closes cleanly and exits 0")
+    func gracefulShutdown() async throws {
+        var env = Self.environment(try await TestBackend.sqlite.freshLocation())
+        env["DOCKET_PORT"] = "0"
+        env["DOCKET_LOG_LEVEL"] = "info"
+        let process = Process()
+        process.executableURL = DocketProcess.binary
+        process.arguments = ["serve"]
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Find the port in the "Docket is listening" log line.
+        var logs = ""
+        var port: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while port == nil && Date() < deadline {
+            logs += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            if let range = logs.range(of: #""url":"http://127.0.0.1:"#) {
+                port = Int(logs[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        let serverPort = try #require(port, "server did not report its port: \(logs)")
+
+        let body = #"{"email":"slow@example.com","password":"Correct-Horse-9","name":"Slow"}"#
+        let connection = try RawConnection(port: serverPort)
+        connection.send("POST /api/v1/auth/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        connection.send(String(body.prefix(20)))
+        try await Task.sleep(for: .milliseconds(300))
+        kill(process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        connection.send(String(body.dropFirst(20)))
+        let response = connection.readAll()
+        #expect(response.hasPrefix("HTTP/1.1 201"), "\(response)")
+
+        let exitDeadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < exitDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        logs += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(logs.contains("database closed"))
+        #expect(logs.contains("Docket stopped"))
+        #expect(!logs.contains("Correct-Horse-9"))
+        #expect(throws: (any Error).self) { _ = try RawConnection(port: serverPort) }
+    }
+}
