@@ -68,8 +68,11 @@ func buildHandler(config: DocketConfig, database: DocketDatabase, hasher: Passwo
     let emailLinks = EmailLinkService(
         users: users, oneTimeTokens: OneTimeTokenStore(database: database), accounts: accounts, mailer: mailer, audit: audit,
         publicURL: config.publicURL, verificationLifetime: config.auth.emailTokenTTL, resetLifetime: config.auth.resetTokenTTL)
+    let tasks = TaskService(
+        store: TaskStore(database: database), idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret),
+        audit: audit, database: database)
     return APIHandler(
-        database: database, documents: try ContractDocuments.load(), accounts: accounts, emailLinks: emailLinks,
+        database: database, documents: try ContractDocuments.load(), accounts: accounts, emailLinks: emailLinks, tasks: tasks,
         authenticator: authenticator, rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled),
         settings: config.auth, logger: logger)
 }
@@ -84,6 +87,7 @@ func buildRouter(config: DocketConfig, handler: APIHandler) throws -> Router<Doc
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: ProblemMiddleware(classifier: classifier))
+    router.add(middleware: ResponseHeaderMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: RequestScopeMiddleware())
     try handler.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: []))

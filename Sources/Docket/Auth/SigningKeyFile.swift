@@ -109,6 +109,13 @@ extension DocketConfig {
 }
 
 extension SigningKeyFile {
+    /// A secret for signing pagination cursors, derived from the signing key so every node sharing the file agrees.
+    var cursorSecret: SymmetricKey {
+        let signing = keys.first { $0.kid == signingKID }?.d ?? signingKID
+        return HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(signing.utf8)), info: Data("docket pagination cursor v1".utf8), outputByteCount: 32)
+    }
+
     /// The configured key file; without `DOCKET_JWT_KEYS_FILE`, the data directory's, generated on first start.
     static func loadOrCreate(config: DocketConfig, logger: Logger) throws -> SigningKeyFile {
         let path = config.keysFilePath

@@ -27,6 +27,10 @@ struct ErrorClassifier: Sendable {
     }
 
     private func classifyServerError(_ error: ServerError, request: Request) -> AppError? {
+        if error.underlyingError is DecodingError, [.get, .head, .delete].contains(request.method) {
+            // Bodiless requests can only fail to decode a parameter.
+            return AppError(.badRequest, "A query, path or header parameter has an invalid value.")
+        }
         if let inner = classify(error.underlyingError, request: request) { return inner }
         switch error.httpStatus.code {
         case 415:

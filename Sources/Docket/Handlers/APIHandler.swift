@@ -8,6 +8,7 @@ struct APIHandler: APIProtocol {
     let documents: ContractDocuments
     let accounts: AccountService
     let emailLinks: EmailLinkService
+    let tasks: TaskService
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
     let settings: AuthSettings

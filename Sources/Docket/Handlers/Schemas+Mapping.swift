@@ -43,3 +43,22 @@ extension Components.Schemas.AuditEvent {
         )
     }
 }
+
+extension Components.Schemas.Task {
+    /// The wire view of a stored task.
+    init(_ task: TaskRecord) {
+        self.init(
+            id: task.id.uuidString.lowercased(),
+            userId: task.userID.uuidString.lowercased(),
+            title: task.title,
+            description: task.description,
+            status: Components.Schemas.TaskStatus(rawValue: task.status.rawValue)!,
+            priority: Components.Schemas.TaskPriority(rawValue: task.priority.rawValue)!,
+            dueDate: task.dueDate,
+            completedAt: task.completedAt.map(Microseconds.date),
+            createdAt: Microseconds.date(task.createdAt),
+            updatedAt: Microseconds.date(task.updatedAt),
+            version: task.version
+        )
+    }
+}

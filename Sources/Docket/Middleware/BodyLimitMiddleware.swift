@@ -12,8 +12,10 @@ struct BodyLimitMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var request = request
+        var context = context
         let buffer = try await request.collectBody(upTo: maxBytes)
         request.body = .init(buffer: buffer)
+        context.collectedBody = buffer
         return try await next(request, context)
     }
 }

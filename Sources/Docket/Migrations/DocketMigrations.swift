@@ -8,5 +8,7 @@ enum DocketMigrations {
         CreateOneTimeTokens(),
         CreateAuditEvents(),
         CreateRateLimitBuckets(),
+        CreateTasks(),
+        CreateIdempotencyKeys(),
     ]
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// Storage of tasks. Every read and write is scoped by owner in the query itself.
+struct TaskStore: Sendable {
+    let database: DocketDatabase
+
+    private func sql(_ logger: Logger) -> any SQLDatabase { database.sql(logger: logger) }
+
+    /// Inserts a new task.
+    func insert(_ task: TaskRecord, on sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "tasks").model(task, nilEncodingStrategy: .asNil).run()
+    }
+
+    /// The owner's task with `id`, or nil (whether it is missing or someone else's).
+    func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
+        try await sql(logger).select().column("*").from("tasks")
+            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
+            .first(decoding: TaskRecord.self)
+    }
+
+    /// Whether a task with `id` exists for anyone (decides 403 versus 404 after an owner-scoped miss).
+    func exists(_ id: UUID, logger: Logger) async throws -> Bool {
+        try await sql(logger).select().column("id").from("tasks").where("id", .equal, SQLBind(id)).first() != nil
+    }
+
+    /// Writes `task` if the stored version is still `expectedVersion`; false when it moved on or vanished.
+    func update(_ task: TaskRecord, expectedVersion: Int, logger: Logger) async throws -> Bool {
+        let rows = try await sql(logger).update("tasks")
+            .set(model: task, nilEncodingStrategy: .asNil)
+            .where("id", .equal, SQLBind(task.id)).where("user_id", .equal, SQLBind(task.userID))
+            .where("version", .equal, SQLBind(expectedVersion))
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    /// Deletes the owner's task, optionally only at `version`; false when nothing matched.
+    func delete(_ id: UUID, owner: UUID, version: Int?, logger: Logger) async throws -> Bool {
+        var query = sql(logger).delete(from: "tasks").where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
+        if let version { query = query.where("version", .equal, SQLBind(version)) }
+        return try await !query.returning("id").all().isEmpty
+    }
+
+    /// One page of the owner's tasks for `query`, plus the total when asked.
+    func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
+        let sql = sql(logger)
+        let rows = try await sql.raw(query.pageSQL()).all(decoding: TaskRecord.self)
+        var total: Int?
+        if query.includeTotal {
+            total = try await sql.raw(query.countSQL()).first()?.decode(column: "total", as: Int.self)
+        }
+        return (rows, total)
+    }
+}
