@@ -28,13 +28,15 @@ struct AccountTests {
         try await TestApp.make(backend).run { client, _ in
             let tokens = try await client.register()
             let wrong = try await client.send(
-                .post, "/api/v1/users/me/password", json: ["current_password": "Nope-nope-1", "new_password": "New-Password-2"], headers: tokens.bearer)
+                .post, "/api/v1/users/me/password", json: ["current_password": "Nope-nope-1", "new_password": "New-Password-2"],
+                headers: tokens.bearer)
             #expect(try wrong.expectProblem(.unprocessableContent, "validation-failed").pointers == ["/current_password"])
             let weak = try await client.send(
                 .post, "/api/v1/users/me/password", json: ["current_password": goodPassword, "new_password": "weak"], headers: tokens.bearer)
             #expect(try weak.expectProblem(.unprocessableContent, "validation-failed").pointers == ["/new_password"])
             let changed = try await client.send(
-                .post, "/api/v1/users/me/password", json: ["current_password": goodPassword, "new_password": "New-Password-2"], headers: tokens.bearer)
+                .post, "/api/v1/users/me/password", json: ["current_password": goodPassword, "new_password": "New-Password-2"], headers: tokens.bearer
+            )
             #expect(changed.status == .noContent)
             try await client.refresh(tokens.refreshToken).expectProblem(.unauthorized, "unauthorized")
             try await client.me(tokens.accessToken).expectProblem(.unauthorized, "unauthorized")

@@ -37,7 +37,8 @@ struct AdminTests {
             let all = try await client.send(.get, "/api/v1/admin/users?limit=2", headers: admin.bearer).decode(PageBody<UserBody>.self)
             #expect(all.total == 7)
             #expect(all.items.count == 2)
-            let filtered = try await client.send(.get, "/api/v1/admin/users?email=FILTER.TEST&limit=100", headers: admin.bearer).decode(PageBody<UserBody>.self)
+            let filtered = try await client.send(.get, "/api/v1/admin/users?email=FILTER.TEST&limit=100", headers: admin.bearer).decode(
+                PageBody<UserBody>.self)
             #expect(filtered.total == 6)
             let literal = try await client.send(.get, "/api/v1/admin/users?email=%25literal", headers: admin.bearer).decode(PageBody<UserBody>.self)
             #expect(literal.total == 1)
@@ -47,7 +48,8 @@ struct AdminTests {
             #expect(admins.items.map(\.id) == [admin.user.id])
             let pageTwo = try await client.send(.get, "/api/v1/admin/users?limit=5&offset=5", headers: admin.bearer).decode(PageBody<UserBody>.self)
             #expect(pageTwo.items.count == 2)
-            try await client.send(.get, "/api/v1/admin/users?limit=0", headers: admin.bearer).expectProblem(.unprocessableContent, "validation-failed")
+            try await client.send(.get, "/api/v1/admin/users?limit=0", headers: admin.bearer).expectProblem(
+                .unprocessableContent, "validation-failed")
             try await client.send(.get, "/api/v1/admin/users?role=root", headers: admin.bearer).expectProblem(.badRequest, "bad-request")
         }
     }

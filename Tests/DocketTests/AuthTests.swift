@@ -19,7 +19,8 @@ struct AuthTests {
             #expect(tokens.tokenType == "Bearer")
             #expect(tokens.expiresIn == 900)
             #expect(!tokens.user.emailVerified)
-            let stored = try #require(try await UserModel.query(on: database.database(logger: database.logger)).filter(\.$email == email.lowercased()).first())
+            let stored = try #require(
+                try await UserModel.query(on: database.database(logger: database.logger)).filter(\.$email == email.lowercased()).first())
             #expect(stored.passwordHash.hasPrefix("$argon2id$v=19$"))
             #expect(!stored.passwordHash.contains(goodPassword))
             let me = try await client.me(tokens.accessToken)
@@ -33,7 +34,8 @@ struct AuthTests {
         try await TestApp.make(backend).run { client, _ in
             let email = uniqueEmail()
             _ = try await client.register(email: email)
-            let again = try await client.send(.post, "/api/v1/auth/register", json: ["email": email.uppercased(), "password": goodPassword, "name": "B"])
+            let again = try await client.send(
+                .post, "/api/v1/auth/register", json: ["email": email.uppercased(), "password": goodPassword, "name": "B"])
             try again.expectProblem(.conflict, "conflict")
         }
     }
@@ -50,8 +52,10 @@ struct AuthTests {
 
     @Test(
         "password rules: 8–128 characters with upper, lower and digit",
-        arguments: [("Short1A", false), ("alllowercase1", false), ("ALLUPPERCASE1", false), ("NoDigitsHere", false),
-                    ("Abcdefg1", true), (String(repeating: "Aa1", count: 42) + "Aa", true), (String(repeating: "Aa1", count: 43), false)])
+        arguments: [
+            ("Short1A", false), ("alllowercase1", false), ("ALLUPPERCASE1", false), ("NoDigitsHere", false),
+            ("Abcdefg1", true), (String(repeating: "Aa1", count: 42) + "Aa", true), (String(repeating: "Aa1", count: 43), false),
+        ])
     func passwordRules(password: String, accepted: Bool) async throws {
         try await TestApp.make(.sqlite).run { client, _ in
             let response = try await client.send(.post, "/api/v1/auth/register", json: ["email": uniqueEmail(), "password": password, "name": "P"])
@@ -62,7 +66,8 @@ struct AuthTests {
     @Test("unknown fields and wrong types are 422, missing fields name the field", arguments: TestBackend.all)
     func shapeErrors(backend: TestBackend) async throws {
         try await TestApp.make(backend).run { client, _ in
-            let extra = try await client.sendRaw(.post, "/api/v1/auth/register", body: #"{"email":"a@b.co","password":"Abcdefg1","name":"n","admin":true}"#)
+            let extra = try await client.sendRaw(
+                .post, "/api/v1/auth/register", body: #"{"email":"a@b.co","password":"Abcdefg1","name":"n","admin":true}"#)
             try extra.expectProblem(.unprocessableContent, "validation-failed")
             let wrongType = try await client.sendRaw(.post, "/api/v1/auth/register", body: #"{"email":5,"password":"Abcdefg1","name":"n"}"#)
             #expect(try wrongType.expectProblem(.unprocessableContent, "validation-failed").pointers == ["/email"])

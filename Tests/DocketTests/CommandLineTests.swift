@@ -12,8 +12,10 @@ struct CommandLineTests {
         case .sqlite(let path): url = "sqlite://\(path)"
         case .postgres(let value): url = value
         }
-        return ["DATABASE_URL": url, "DOCKET_DATA_DIR": dataDirectory, "DOCKET_LOG_LEVEL": "error", "DOCKET_ARGON2_MEMORY_KIB": "1024",
-                "DOCKET_ARGON2_ITERATIONS": "1"]
+        return [
+            "DATABASE_URL": url, "DOCKET_DATA_DIR": dataDirectory, "DOCKET_LOG_LEVEL": "error", "DOCKET_ARGON2_MEMORY_KIB": "1024",
+            "DOCKET_ARGON2_ITERATIONS": "1",
+        ]
     }
 
     @Test("migrate status, up and revert work", arguments: TestBackend.all)
@@ -121,7 +123,8 @@ struct CommandLineTests {
 
         let body = #"{"email":"slow@example.com","password":"Correct-Horse-9","name":"Slow"}"#
         let connection = try RawConnection(port: serverPort)
-        connection.send("POST /api/v1/auth/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        connection.send(
+            "POST /api/v1/auth/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         connection.send(String(body.prefix(20)))
         try await Task.sleep(for: .milliseconds(300))
         kill(process.processIdentifier, SIGTERM)

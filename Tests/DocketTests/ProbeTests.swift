@@ -7,7 +7,10 @@ import Testing
 
 @Suite("Probes and the contract")
 struct ProbeTests {
-    struct Readiness: Decodable { let status: String; let database: String }
+    struct Readiness: Decodable {
+        let status: String
+        let database: String
+    }
 
     @Test("health answers 200 ok", arguments: TestBackend.all)
     func health(backend: TestBackend) async throws {

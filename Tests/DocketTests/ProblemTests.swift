@@ -37,7 +37,8 @@ struct ProblemTests {
     @Test("a wrong content type is a 415 problem", arguments: ["text/plain", "application/xml", "application/x-www-form-urlencoded"])
     func unsupportedMediaType(contentType: String) async throws {
         try await TestApp.make(.sqlite).run { client, _ in
-            let response = try await client.sendRaw(.post, "/api/v1/auth/login", body: #"{"email":"a@b.co","password":"x"}"#, contentType: contentType)
+            let response = try await client.sendRaw(
+                .post, "/api/v1/auth/login", body: #"{"email":"a@b.co","password":"x"}"#, contentType: contentType)
             try response.expectProblem(.unsupportedMediaType, "unsupported-media-type")
         }
     }
@@ -71,7 +72,8 @@ struct ProblemTests {
             // Break storage underneath the server: the next registration cannot be written.
             try await database.sql(logger: database.logger).raw("DROP TABLE audit_events").run()
             try await database.sql(logger: database.logger).raw("DROP TABLE refresh_tokens").run()
-            let response = try await client.send(.post, "/api/v1/auth/register", json: ["email": uniqueEmail(), "password": goodPassword, "name": "X"])
+            let response = try await client.send(
+                .post, "/api/v1/auth/register", json: ["email": uniqueEmail(), "password": goodPassword, "name": "X"])
             let problem = try response.expectProblem(.internalServerError, "internal")
             #expect(problem.detail?.contains("refresh_tokens") == false)
             #expect(!response.text.lowercased().contains("sqlite"))

@@ -102,9 +102,12 @@ struct TaskListingTests {
                 ("due_after=2030-03-01&due_before=2030-09-30", { $0.dueDate.map { $0 >= "2030-03-01" && $0 <= "2030-09-30" } ?? false }),
                 ("q=TASK%201", { $0.title.lowercased().contains("task 1") }),
                 ("q=task%2011&priority=medium", { $0.title.contains("task 11") && $0.priority == "medium" }),
-                ("status=done&due_after=2030-01-01&priority=high&priority=medium", {
-                    $0.status == "done" && $0.dueDate != nil && $0.priority != "low"
-                }),
+                (
+                    "status=done&due_after=2030-01-01&priority=high&priority=medium",
+                    {
+                        $0.status == "done" && $0.dueDate != nil && $0.priority != "low"
+                    }
+                ),
             ]
             for (query, predicate) in cases {
                 let expected = Set(all.filter(predicate).map(\.id))
@@ -122,8 +125,10 @@ struct TaskListingTests {
             let owner = try await client.register()
             let titles = ["100% done", "snake_case", "it's", "back\\slash", "quote \"x\"", "plain", "Ünïcödé", "semi; DROP TABLE tasks; --"]
             for title in titles { _ = try await client.createTask(["title": .string(title)], as: owner) }
-            for (q, expected) in [("%", ["100% done"]), ("_", ["snake_case"]), ("'", ["it's"]), ("\\", ["back\\slash"]), ("\"", ["quote \"x\""]),
-                                  ("DROP TABLE", ["semi; DROP TABLE tasks; --"]), ("' OR '1'='1", []), ("%%", [])] {
+            for (q, expected) in [
+                ("%", ["100% done"]), ("_", ["snake_case"]), ("'", ["it's"]), ("\\", ["back\\slash"]), ("\"", ["quote \"x\""]),
+                ("DROP TABLE", ["semi; DROP TABLE tasks; --"]), ("' OR '1'='1", []), ("%%", []),
+            ] {
                 let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
                 let found = try await client.walkTasks("q=\(encoded)", as: owner).map(\.title)
                 #expect(found.sorted() == expected.sorted(), "q=\(q)")

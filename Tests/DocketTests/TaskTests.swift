@@ -35,7 +35,8 @@ struct TaskTests {
 
             #expect(try await client.send(.delete, "/api/v1/tasks/\(task.id)", headers: owner.bearer).status == .noContent)
             try await client.send(.get, "/api/v1/tasks/\(task.id)", headers: owner.bearer).expectProblem(.notFound, "not-found")
-            let remaining = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(column: "n", as: Int.self)
+            let remaining = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(
+                column: "n", as: Int.self)
             #expect(remaining == 0)
         }
     }
@@ -68,8 +69,9 @@ struct TaskTests {
                 try await client.send(.post, "/api/v1/tasks", json: JSONObject(fields), headers: owner.bearer)
             }
             #expect(try await post(["title": "t", "description": .string(String(repeating: "d", count: 10_000))]).status == .created)
-            #expect(try await post(["title": "t", "description": .string(String(repeating: "d", count: 10_001))])
-                .expectProblem(.unprocessableContent, "validation-failed").pointers == ["/description"])
+            #expect(
+                try await post(["title": "t", "description": .string(String(repeating: "d", count: 10_001))])
+                    .expectProblem(.unprocessableContent, "validation-failed").pointers == ["/description"])
             try await post(["title": "t", "status": "finished"]).expectProblem(.unprocessableContent, "validation-failed")
             try await post(["title": "t", "priority": "urgent"]).expectProblem(.unprocessableContent, "validation-failed")
             try await post(["title": "t", "owner": "me"]).expectProblem(.unprocessableContent, "validation-failed")
@@ -98,9 +100,11 @@ struct TaskTests {
             #expect(cleared.status == .ok)
             let body = try cleared.decode(TaskBody.self)
             #expect(body.description == nil && body.dueDate == nil && body.title == "renamed")
-            #expect(try await client.send(.patch, url, json: JSONObject(["title": nil]), headers: owner.bearer)
-                .expectProblem(.unprocessableContent, "validation-failed").pointers == ["/title"])
-            try await client.send(.patch, url, json: JSONObject(["colour": "red"]), headers: owner.bearer).expectProblem(.unprocessableContent, "validation-failed")
+            #expect(
+                try await client.send(.patch, url, json: JSONObject(["title": nil]), headers: owner.bearer)
+                    .expectProblem(.unprocessableContent, "validation-failed").pointers == ["/title"])
+            try await client.send(.patch, url, json: JSONObject(["colour": "red"]), headers: owner.bearer).expectProblem(
+                .unprocessableContent, "validation-failed")
             let unchanged = try await client.send(.patch, url, json: JSONObject([:]), headers: owner.bearer).decode(TaskBody.self)
             #expect(unchanged.version == body.version)
         }
@@ -114,9 +118,11 @@ struct TaskTests {
             let url = "/api/v1/tasks/\(task.id)"
             let done = try await client.send(.patch, url, json: JSONObject(["status": "done"]), headers: owner.bearer).decode(TaskBody.self)
             #expect(done.completedAt != nil)
-            let still = try await client.send(.patch, url, json: JSONObject(["status": "done", "title": "t2"]), headers: owner.bearer).decode(TaskBody.self)
+            let still = try await client.send(.patch, url, json: JSONObject(["status": "done", "title": "t2"]), headers: owner.bearer).decode(
+                TaskBody.self)
             #expect(still.completedAt == done.completedAt)
-            let reopened = try await client.send(.patch, url, json: JSONObject(["status": "in_progress"]), headers: owner.bearer).decode(TaskBody.self)
+            let reopened = try await client.send(.patch, url, json: JSONObject(["status": "in_progress"]), headers: owner.bearer).decode(
+                TaskBody.self)
             #expect(reopened.completedAt == nil)
             #expect(reopened.version == 4)
             let createdDone = try await client.createTask(["title": "already", "status": "done"], as: owner)
@@ -139,7 +145,8 @@ struct TaskTests {
             var ifMatch = owner.bearer
             ifMatch[.ifMatch] = "\"1\""
             #expect(try await client.send(.patch, url, json: JSONObject(["title": "v2"]), headers: ifMatch).status == .ok)
-            try await client.send(.patch, url, json: JSONObject(["title": "lost update"]), headers: ifMatch).expectProblem(.preconditionFailed, "precondition-failed")
+            try await client.send(.patch, url, json: JSONObject(["title": "lost update"]), headers: ifMatch).expectProblem(
+                .preconditionFailed, "precondition-failed")
             #expect(try await client.send(.get, url, headers: owner.bearer).decode(TaskBody.self).title == "v2")
             #expect(try await client.send(.get, url, headers: conditional).status == .ok)
             try await client.send(.delete, url, headers: ifMatch).expectProblem(.preconditionFailed, "precondition-failed")
@@ -163,7 +170,8 @@ struct TaskTests {
             try mismatch.expectProblem(.unprocessableContent, "validation-failed")
             let theirs = try await client.createTask(["title": "once", "priority": "high"], as: other, headers: key)
             #expect(theirs.id != first.id)
-            let count = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(column: "n", as: Int.self)
+            let count = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(
+                column: "n", as: Int.self)
             #expect(count == 2)
         }
     }
@@ -178,7 +186,8 @@ struct TaskTests {
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(ids.count == 1)
-            let count = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(column: "n", as: Int.self)
+            let count = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(
+                column: "n", as: Int.self)
             #expect(count == 1)
         }
     }
@@ -191,7 +200,8 @@ struct TaskTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<10 {
                     group.addTask {
-                        let response = try await client.send(.patch, "/api/v1/tasks/\(task.id)", json: JSONObject(["title": .string("v\(index)")]), headers: owner.bearer)
+                        let response = try await client.send(
+                            .patch, "/api/v1/tasks/\(task.id)", json: JSONObject(["title": .string("v\(index)")]), headers: owner.bearer)
                         #expect(response.status == .ok)
                     }
                 }

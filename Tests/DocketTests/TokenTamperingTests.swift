@@ -22,7 +22,10 @@ struct TokenTamperingTests {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    static func claims(for userID: String, iss: String = "docket", aud: String = "docket-api", issuedAt: Date = Date(), notBefore: Date? = nil, lifetime: TimeInterval = 600) -> ForgedClaims {
+    static func claims(
+        for userID: String, iss: String = "docket", aud: String = "docket-api", issuedAt: Date = Date(), notBefore: Date? = nil,
+        lifetime: TimeInterval = 600
+    ) -> ForgedClaims {
         ForgedClaims(
             sub: .init(value: userID), iss: .init(value: iss), aud: .init(value: [aud]), iat: .init(value: issuedAt),
             nbf: .init(value: notBefore ?? issuedAt), exp: .init(value: issuedAt.addingTimeInterval(lifetime)), jti: .init(value: UUID().uuidString),
@@ -110,9 +113,19 @@ struct TokenTamperingTests {
             let response = try await client.send(.get, "/.well-known/jwks.json")
             #expect(response.status == .ok)
             #expect(!response.text.contains("\"d\""))
-            struct Set: Decodable { struct Key: Decodable { let kid: String; let x: String; let kty: String; let crv: String; let alg: String } ; let keys: [Key] }
+            struct Set: Decodable {
+                struct Key: Decodable {
+                    let kid: String
+                    let x: String
+                    let kty: String
+                    let crv: String
+                    let alg: String
+                }
+                let keys: [Key]
+            }
             let set = try response.decode(Set.self)
-            let header = try JSONSerialization.jsonObject(with: Data(base64URLEncoded: String(tokens.accessToken.split(separator: ".")[0]))!) as! [String: Any]
+            let header =
+                try JSONSerialization.jsonObject(with: Data(base64URLEncoded: String(tokens.accessToken.split(separator: ".")[0]))!) as! [String: Any]
             let kid = try #require(header["kid"] as? String)
             #expect(header["alg"] as? String == "EdDSA")
             let key = try #require(set.keys.first { $0.kid == kid })
@@ -134,7 +147,8 @@ struct TokenTamperingTests {
         try await restarted.run { client, _ in
             #expect(try await client.me(old.accessToken).status == .ok)
             let fresh = try await client.login(email: old.user.email).decode(TokenPairBody.self)
-            let header = try JSONSerialization.jsonObject(with: Data(base64URLEncoded: String(fresh.accessToken.split(separator: ".")[0]))!) as! [String: Any]
+            let header =
+                try JSONSerialization.jsonObject(with: Data(base64URLEncoded: String(fresh.accessToken.split(separator: ".")[0]))!) as! [String: Any]
             #expect(header["kid"] as? String == newKID)
         }
     }

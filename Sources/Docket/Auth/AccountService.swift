@@ -40,7 +40,8 @@ struct AccountService: Sendable {
         let user = try await users.find(email: email, logger: logger)
         let matches = try await hasher.verify(password, against: user?.passwordHash ?? dummyHash)
         guard let user, matches else {
-            await audit.record(.loginFailed, userID: user?.id, origin: origin, details: user == nil ? "unknown email" : "wrong password", logger: logger)
+            await audit.record(
+                .loginFailed, userID: user?.id, origin: origin, details: user == nil ? "unknown email" : "wrong password", logger: logger)
             throw AppError.unauthorized("Invalid email or password.")
         }
         guard user.isActive else {

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes each log record as one JSON object per line: timestamp, level, message, then metadata keys.
 public struct JSONLogHandler: LogHandler {
@@ -50,9 +51,13 @@ public struct JSONLogHandler: LogHandler {
         switch value {
         case .string(let text): appendJSONString(text, to: &line)
         case .stringConvertible(let convertible):
-            if let number = convertible as? any BinaryInteger { line += "\(number)" }
-            else if let number = convertible as? Double, number.isFinite { line += "\(number)" }
-            else { appendJSONString(convertible.description, to: &line) }
+            if let number = convertible as? any BinaryInteger {
+                line += "\(number)"
+            } else if let number = convertible as? Double, number.isFinite {
+                line += "\(number)"
+            } else {
+                appendJSONString(convertible.description, to: &line)
+            }
         case .array(let values):
             line += "["
             for (index, element) in values.enumerated() {

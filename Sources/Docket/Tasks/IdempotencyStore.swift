@@ -13,7 +13,8 @@ struct IdempotencyStore: Sendable {
         let responseBody: String
 
         enum CodingKeys: String, CodingKey {
-            case requestHash = "request_hash", responseBody = "response_body"
+            case requestHash = "request_hash"
+            case responseBody = "response_body"
         }
     }
 

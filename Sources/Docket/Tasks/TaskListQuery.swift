@@ -5,7 +5,10 @@ import SQLKit
 struct TaskListQuery: Sendable {
     /// The sort keys a client may choose.
     enum Sort: String, Sendable {
-        case createdAt = "created_at", updatedAt = "updated_at", dueDate = "due_date", priority
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case dueDate = "due_date"
+        case priority
     }
 
     let owner: UUID

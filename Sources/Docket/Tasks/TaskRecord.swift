@@ -20,8 +20,14 @@ struct TaskRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, title, description, status, priority, version
-        case userID = "user_id", priorityRank = "priority_rank", dueDate = "due_date", dueAsc = "due_asc", dueDesc = "due_desc"
-        case completedAt = "completed_at", createdAt = "created_at", updatedAt = "updated_at"
+        case userID = "user_id"
+        case priorityRank = "priority_rank"
+        case dueDate = "due_date"
+        case dueAsc = "due_asc"
+        case dueDesc = "due_desc"
+        case completedAt = "completed_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 
     /// Derived sort keys: a missing due date sorts last in either direction.
@@ -37,7 +43,9 @@ struct TaskRecord: Codable, Sendable, Equatable {
 
 /// Where a task stands.
 enum TaskStatus: String, Codable, Sendable, CaseIterable {
-    case todo, inProgress = "in_progress", done
+    case todo
+    case inProgress = "in_progress"
+    case done
 }
 
 /// How important a task is; `rank` orders them.

@@ -40,7 +40,9 @@ enum TaskRules {
         let digits = bytes.enumerated().filter { $0.offset != 4 && $0.offset != 7 }.map(\.element)
         guard digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
         let number = { (range: Range<Int>) in range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) } }
-        let year = number(0..<4), month = number(5..<7), day = number(8..<10)
+        let year = number(0..<4)
+        let month = number(5..<7)
+        let day = number(8..<10)
         guard year >= 1, (1...12).contains(month), day >= 1 else { return false }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]

@@ -12,7 +12,11 @@ struct TokenPairBody: Decodable {
     let user: UserBody
 
     enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type", expiresIn = "expires_in", user
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+        case user
     }
 
     var bearer: HTTPFields { [.authorization: "Bearer \(accessToken)"] }
@@ -31,7 +35,9 @@ struct UserBody: Decodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, email, name, role, active
-        case emailVerified = "email_verified", createdAt = "created_at", updatedAt = "updated_at"
+        case emailVerified = "email_verified"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -53,7 +59,9 @@ struct AuditEventBody: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case id, details
-        case eventType = "event_type", userID = "user_id", requestID = "request_id"
+        case eventType = "event_type"
+        case userID = "user_id"
+        case requestID = "request_id"
     }
 }
 

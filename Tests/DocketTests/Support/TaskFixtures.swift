@@ -19,7 +19,11 @@ struct TaskBody: Decodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, title, description, status, priority, version
-        case userID = "user_id", dueDate = "due_date", completedAt = "completed_at", createdAt = "created_at", updatedAt = "updated_at"
+        case userID = "user_id"
+        case dueDate = "due_date"
+        case completedAt = "completed_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -45,7 +49,10 @@ struct JSONObject: Encodable {
 
 /// A JSON value in a test body.
 enum JSONValue: Encodable, ExpressibleByStringLiteral, ExpressibleByNilLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
-    case string(String), null, int(Int), bool(Bool)
+    case string(String)
+    case null
+    case int(Int)
+    case bool(Bool)
     init(stringLiteral value: String) { self = .string(value) }
     init(nilLiteral: ()) { self = .null }
     init(integerLiteral value: Int) { self = .int(value) }
