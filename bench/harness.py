@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""Docket's benchmark harness: a release build on 127.0.0.1, seeded data, wrk scenarios, one JSON result file.
+
+Run it through bench/run (which installs wrk). Everything it starts listens on loopback only, every load is bounded
+in time, and every process it starts is stopped before it exits.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WRK_DIR = os.path.join(ROOT, "bench", "wrk")
+EMAIL = "bench@example.com"
+PASSWORD = "Bench-Password-1"
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(base, method, path, body=None, token=None, content_type="application/json"):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = response.read()
+            return response.status, json.loads(payload) if payload else None
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def cpu_busy_fraction(interval=1.0):
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+    total1, idle1 = sample()
+    time.sleep(interval)
+    total2, idle2 = sample()
+    return 1 - (idle2 - idle1) / max(1, total2 - total1)
+
+
+def wait_for_idle(limit_seconds=60):
+    """Waits until the machine is below 15% busy for a second (or the limit passes); returns the last reading."""
+    deadline = time.time() + limit_seconds
+    busy = cpu_busy_fraction()
+    while busy > 0.15 and time.time() < deadline:
+        busy = cpu_busy_fraction()
+    return round(busy, 3)
+
+
+class ProcessSampler:
+    """Samples a process's RSS and CPU time while a load runs."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak_rss_kib = 0
+        self.running = False
+
+    def _rss(self):
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except FileNotFoundError:
+            return 0
+        return 0
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self):
+        self.running = True
+        self.cpu_start = self.cpu_seconds()
+        self.time_start = time.time()
+
+        def loop():
+            while self.running:
+                self.peak_rss_kib = max(self.peak_rss_kib, self._rss())
+                time.sleep(0.2)
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+        elapsed = time.time() - self.time_start
+        self.cpu_percent = round(100 * (self.cpu_seconds() - self.cpu_start) / max(elapsed, 0.001), 1)
+
+
+def run_wrk(script, url, connections, duration, env, threads=2):
+    command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s",
+               os.path.join(WRK_DIR, script), url]
+    output = subprocess.run(command, env={**os.environ, **env, "BENCH_DIR": WRK_DIR}, capture_output=True, text=True,
+                            timeout=duration + 60)
+    match = re.search(r"BENCH_JSON (\{.*\})", output.stdout)
+    if not match:
+        raise RuntimeError(f"wrk printed no result: {output.stdout}\n{output.stderr}")
+    return json.loads(match.group(1))
+
+
+class Server:
+    """One `docket serve` process on a loopback port, with its own data directory."""
+
+    def __init__(self, binary, env):
+        self.binary = binary
+        self.env = env
+        self.base = f"http://127.0.0.1:{env['DOCKET_PORT']}"
+        self.process = None
+
+    def start(self):
+        started = time.time()
+        self.log = open(os.path.join(self.env["DOCKET_DATA_DIR"], "server.log"), "ab")
+        self.process = subprocess.Popen([self.binary, "serve"], env={**os.environ, **self.env}, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        while time.time() - started < 60:
+            try:
+                if http(self.base, "GET", "/ready")[0] == 200:
+                    return time.time() - started
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("docket exited during start-up; see server.log")
+            time.sleep(0.005)
+        raise RuntimeError("docket did not become ready in 60 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
+def seed(binary, env, email, tasks, others=0, per_other=0):
+    command = [binary, "seed", "--email", email, "--tasks", str(tasks)]
+    if others:
+        command += ["--others", str(others), "--tasks-per-other", str(per_other)]
+    result = subprocess.run(command, env={**os.environ, **env}, input=PASSWORD + "\n", capture_output=True, text=True,
+                            timeout=3600)
+    if result.returncode != 0:
+        raise RuntimeError(f"seeding failed: {result.stderr}")
+    log(result.stdout.strip())
+
+
+def deep_cursor(server, token, pages, query="limit=20"):
+    """Walks `pages` pages and returns the cursor of the next one."""
+    cursor = None
+    for _ in range(pages):
+        suffix = "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else ""
+        status, body = http(server.base, "GET", f"/api/v1/tasks?{query}{suffix}", token=token)
+        if status != 200 or not body.get("next_cursor"):
+            raise RuntimeError(f"walk stopped early: {status}")
+        cursor = body["next_cursor"]
+    return cursor
+
+
+def start_postgres(workdir):
+    admin = subprocess.run([os.path.join(ROOT, "scripts", "postgres-cluster"), "start", workdir], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    database = admin.rsplit("/", 1)[0] + "/docket_bench"
+    subprocess.run(["psql", admin, "-qc", "CREATE DATABASE docket_bench"], check=True, capture_output=True)
+    return database
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", action="store_true", help="run against a throwaway PostgreSQL cluster instead of SQLite")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", default="16,64,256", help="comma-separated connection counts")
+    parser.add_argument("--tasks", type=int, default=100_000, help="tasks of the benchmark user")
+    parser.add_argument("--scenarios", default="health,list,list_deep,get,create,patch,login,mix",
+                        help="comma-separated subset of scenarios")
+    parser.add_argument("--scale", action="store_true", help="also run the data-scale list latency (1k / 100k / 1M rows)")
+    parser.add_argument("--binary", default=None, help="an already built docket binary (skips the build)")
+    parser.add_argument("--output", default=None, help="result file (default bench/results/<date>-<backend>.json)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (bench/run installs it)")
+
+    binary = args.binary
+    if not binary:
+        log("building the release binary")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "docket"], cwd=ROOT, check=True)
+        binary = os.path.join(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
+                                             capture_output=True, text=True, check=True).stdout.strip(), "docket")
+
+    workdir = tempfile.mkdtemp(prefix="docket-bench-")
+    os.chmod(workdir, 0o755)
+    backend = "postgres" if args.postgres else "sqlite"
+    env = {
+        "DOCKET_HOST": "127.0.0.1", "DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": os.path.join(workdir, "data"),
+        "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_LOG_LEVEL": "info", "DOCKET_LOG_FORMAT": "json",
+    }
+    os.makedirs(env["DOCKET_DATA_DIR"])
+    pg_dir = os.path.join(workdir, "pg")
+    if args.postgres:
+        env["DATABASE_URL"] = start_postgres(pg_dir)
+    server = Server(binary, env)
+    results = []
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
+        "command": "bench/run " + " ".join(sys.argv[1:]), "backend": backend,
+        "machine": {"cores": os.cpu_count(), "load_before": os.getloadavg()[0],
+                    "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+        "config": {"tasks_of_user": args.tasks, "duration_s": args.duration, "wrk_threads": 2,
+                   "note": "wrk shares the machine's cores with the server"},
+        "results": results,
+    }
+    try:
+        log(f"seeding {args.tasks} tasks ({backend})")
+        seed(binary, env, EMAIL, args.tasks)
+        report["startup_to_ready_ms"] = round(1000 * server.start(), 1)
+        server.stop()
+        report["startup_to_ready_ms"] = round(1000 * server.start(), 1)  # second start: migrated, as in production
+        log(f"ready in {report['startup_to_ready_ms']} ms")
+        status, tokens = http(server.base, "POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD})
+        token = tokens["access_token"]
+        first_page = http(server.base, "GET", "/api/v1/tasks?limit=100", token=token)[1]["items"]
+        ids = ",".join(item["id"] for item in first_page)
+        cursor = deep_cursor(server, token, 2000) if "list_deep" in args.scenarios else None
+        wrk_env = {"BENCH_TOKEN": token, "BENCH_IDS": ids, "BENCH_EMAIL": EMAIL, "BENCH_PASSWORD": PASSWORD}
+        scenarios = {
+            "health": ("get.lua", "/health", {}),
+            "list": ("get.lua", "/api/v1/tasks?limit=20", wrk_env),
+            "list_deep": ("get.lua", f"/api/v1/tasks?limit=20&cursor={urllib.parse.quote(cursor or '', safe='')}", wrk_env),
+            "get": ("get.lua", f"/api/v1/tasks/{first_page[0]['id']}", wrk_env),
+            "create": ("create.lua", "/api/v1/tasks", wrk_env),
+            "patch": ("patch.lua", "/api/v1/tasks", wrk_env),
+            "login": ("login.lua", "/api/v1/auth/login", wrk_env),
+            "mix": ("mix.lua", "/api/v1/tasks", wrk_env),
+        }
+        for name in args.scenarios.split(","):
+            script, path, extra_env = scenarios[name]
+            for connections in [int(c) for c in args.connections.split(",")]:
+                idle = wait_for_idle()
+                with ProcessSampler(server.process.pid) as sampler:
+                    result = run_wrk(script, server.base + path, connections, args.duration, extra_env)
+                result.update({"scenario": name, "connections": connections, "server_cpu_percent": sampler.cpu_percent,
+                               "server_peak_rss_mib": round(sampler.peak_rss_kib / 1024, 1), "machine_busy_before": idle})
+                results.append(result)
+                log(f"{name:10} c={connections:<4} {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
+                    f"p99 {result['p99_ms']:.2f} ms  non2xx {result['non2xx']}  errors {result['socket_errors']}  "
+                    f"rss {result['server_peak_rss_mib']} MiB")
+        if "login" in args.scenarios:
+            report["login_flood"] = login_flood(server, wrk_env, args.duration)
+        if args.scale:
+            server.stop()
+            report["scale"] = scale_run(binary, env, server, args.duration)
+    finally:
+        server.stop()
+        if args.postgres:
+            subprocess.run([os.path.join(ROOT, "scripts", "postgres-cluster"), "stop", pg_dir], capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    output = args.output or os.path.join(ROOT, "bench", "results",
+                                         f"{datetime.date.today().isoformat()}-{backend}.json")
+    with open(output, "w") as f:
+        json.dump(report, f, indent=2)
+    print_table(report)
+    log(f"wrote {output}")
+
+
+def login_flood(server, wrk_env, duration):
+    """Logins at 64 connections while /health is measured at 16: hashing must not starve other requests."""
+    wait_for_idle()
+    outcome = {}
+
+    def flood():
+        outcome["login"] = run_wrk("login.lua", server.base + "/api/v1/auth/login", 64, duration, wrk_env, threads=1)
+    thread = threading.Thread(target=flood)
+    thread.start()
+    time.sleep(1)
+    outcome["health"] = run_wrk("get.lua", server.base + "/health", 16, max(1, duration - 2), {}, threads=1)
+    thread.join()
+    log(f"login flood: {outcome['login']['rps']:.0f} logins/s; /health meanwhile p99 {outcome['health']['p99_ms']:.2f} ms")
+    return outcome
+
+
+def scale_run(binary, env, server, duration):
+    """List latency for a user with 1k tasks and one with 100k, as the table grows to 1M rows."""
+    rows = []
+    seed(binary, env, "small@example.com", 1000)
+    for total_label, others in [("~100k rows", 0), ("~1M rows", 9)]:
+        if others:
+            log("growing the table to ~1M rows")
+            seed(binary, env, "filler@example.com", 0, others=others, per_other=100_000)
+        server.start()
+        for email in ["small@example.com", EMAIL]:
+            token = http(server.base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})[1]["access_token"]
+            cases = [("first page", "/api/v1/tasks?limit=20"), ("filtered", "/api/v1/tasks?limit=20&status=todo&priority=high")]
+            if email == EMAIL:
+                cursor = deep_cursor(server, token, 2000)
+                cases.append(("2000 pages deep", f"/api/v1/tasks?limit=20&cursor={urllib.parse.quote(cursor, safe='')}"))
+            for label, path in cases:
+                wait_for_idle()
+                result = run_wrk("get.lua", server.base + path, 16, max(3, duration // 2), {"BENCH_TOKEN": token})
+                rows.append({"table": total_label, "user": email, "case": label, "p50_ms": result["p50_ms"],
+                             "p99_ms": result["p99_ms"], "rps": result["rps"]})
+                log(f"scale {total_label} {email} {label}: p50 {result['p50_ms']} ms")
+        server.stop()
+    return rows
+
+
+def print_table(report):
+    print(f"\n### Docket benchmark — {report['backend']}, {report['date']}, commit {report['commit']}\n")
+    print(f"Machine: {report['machine']['cores']} cores; start-up to ready: {report.get('startup_to_ready_ms')} ms\n")
+    print("| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors | server CPU % | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in report["results"]:
+        print(f"| {r['scenario']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | "
+              f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['non2xx']} | {r['socket_errors']} | {r['server_cpu_percent']} | "
+              f"{r['server_peak_rss_mib']} |")
+    if "login_flood" in report:
+        flood = report["login_flood"]
+        print(f"\nLogin flood: {flood['login']['rps']:.0f} logins/s at 64 connections; meanwhile GET /health "
+              f"p50 {flood['health']['p50_ms']:.2f} ms, p99 {flood['health']['p99_ms']:.2f} ms, {flood['health']['rps']:.0f} req/s")
+    if "scale" in report:
+        print("\n| table | user | case | p50 ms | p99 ms | req/s |")
+        print("|---|---|---|---:|---:|---:|")
+        for r in report["scale"]:
+            print(f"| {r['table']} | {r['user']} | {r['case']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
