@@ -1,0 +1,25 @@
+# Multi-stage build: compile a release binary with the Swift stdlib linked statically, run it as a non-root user.
+# (No Docker engine runs on the development machines of this project; see README "Deployment" for what is checked.)
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libargon2-dev libsqlite3-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+RUN swift package resolve
+COPY Sources ./Sources
+RUN swift build -c release --product docket --static-swift-stdlib \
+    && mkdir -p /out && cp "$(swift build -c release --show-bin-path)/docket" /out/ \
+    && cp -R "$(swift build -c release --show-bin-path)/docket_DocketAPI.resources" /out/
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libargon2-1 ca-certificates curl tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home /var/lib/docket --create-home docket
+COPY --from=build /out/ /usr/local/bin/
+USER docket
+WORKDIR /var/lib/docket
+ENV DOCKET_HOST=0.0.0.0 DOCKET_PORT=8080 DOCKET_DATA_DIR=/var/lib/docket DOCKET_LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=2s --start-period=10s --retries=3 CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+ENTRYPOINT ["/usr/local/bin/docket"]
+CMD ["serve"]
