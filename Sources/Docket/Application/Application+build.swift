@@ -90,6 +90,6 @@ func buildRouter(config: DocketConfig, handler: APIHandler) throws -> Router<Doc
     router.add(middleware: ResponseHeaderMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: RequestScopeMiddleware())
-    try handler.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: []))
+    try handler.registerHandlers(on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: []))
     return router
 }

@@ -49,12 +49,12 @@ final class Authenticator: Sendable {
         guard let authorization, !authorization.isEmpty else { throw TokenRejection.missing }
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw TokenRejection.malformed }
         let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        let claims = try await tokens.verify(token)
-        let userID = UUID(uuidString: claims.sub.value)!
+        let verified = try await tokens.verify(token)
+        let userID = verified.userID
         let status = try await status(of: userID, logger: logger)
         guard status.active else { throw TokenRejection.inactiveUser }
         // Tokens issued before a logout-all, password change or deactivation are dead (`iat` keeps fractional seconds).
-        guard claims.iat.value >= status.tokensValidAfter else {
+        guard verified.issuedAt >= status.tokensValidAfter else {
             throw TokenRejection.revoked
         }
         return AuthenticatedUser(id: userID, role: status.role)

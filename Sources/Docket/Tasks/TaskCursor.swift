@@ -2,23 +2,20 @@ import Crypto
 import Foundation
 
 /// Opaque, signed keyset cursors: the last row's sort key and id, bound to the listing they came from.
+///
+/// The signed text is `1|<fingerprint>|n<number>|<uuid>` or `1|<fingerprint>|t<text>|<uuid>`, base64url-encoded,
+/// then `.` and a truncated HMAC-SHA256. Hand-built rather than JSON: it sits on the hot path of every listing.
 struct TaskCursor: Sendable {
     /// A sort key value.
-    enum Key: Codable, Sendable, Equatable {
+    enum Key: Sendable, Equatable {
         case number(Int64)
         case text(String)
     }
 
     /// Where the previous page ended.
-    struct Position: Codable, Sendable, Equatable {
+    struct Position: Sendable, Equatable {
         let key: Key
         let id: UUID
-    }
-
-    private struct Payload: Codable {
-        let v: Int
-        let f: String
-        let p: Position
     }
 
     private let key: SymmetricKey
@@ -30,9 +27,14 @@ struct TaskCursor: Sendable {
 
     /// The cursor string for `position` in the listing with `fingerprint`.
     func encode(_ position: Position, fingerprint: String) -> String {
-        let payload = try! JSONEncoder().encode(Payload(v: 1, f: String(fingerprint.prefix(16)), p: position))
+        let keyText: String
+        switch position.key {
+        case .number(let value): keyText = "n\(value)"
+        case .text(let value): keyText = "t\(value)"
+        }
+        let payload = Data("1|\(fingerprint.prefix(16))|\(keyText)|\(position.id.uuidString)".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key)
-        return payload.base64URLEncodedString() + "." + Data(mac).base64URLEncodedString()
+        return payload.base64URLEncodedString() + "." + Data(mac).prefix(16).base64URLEncodedString()
     }
 
     /// The position in `cursor`, or a 400 problem when it was altered, is malformed or belongs to another listing.
@@ -40,10 +42,23 @@ struct TaskCursor: Sendable {
         let invalid = AppError(.badRequest, "The cursor is invalid or belongs to a different filter or sort; start again without it.")
         let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Data(base64URLEncoded: String(parts[0])), let mac = Data(base64URLEncoded: String(parts[1])),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key),
-            let decoded = try? JSONDecoder().decode(Payload.self, from: payload), decoded.v == 1,
-            decoded.f == String(fingerprint.prefix(16))
+            mac.count == 16
         else { throw invalid }
-        return decoded.p
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)).prefix(16)
+        guard SecureToken.constantTimeEquals(Array(expected), Array(mac)) else { throw invalid }
+        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
+        guard fields.count == 4, fields[0] == "1", fields[1] == fingerprint.prefix(16), let id = UUID(uuidString: String(fields[3])),
+            let kind = fields[2].first
+        else { throw invalid }
+        let value = fields[2].dropFirst()
+        switch kind {
+        case "n":
+            guard let number = Int64(value) else { throw invalid }
+            return Position(key: .number(number), id: id)
+        case "t":
+            return Position(key: .text(String(value)), id: id)
+        default:
+            throw invalid
+        }
     }
 }

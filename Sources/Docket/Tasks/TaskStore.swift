@@ -17,7 +17,7 @@ struct TaskStore: Sendable {
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
         try await sql(logger).select().column("*").from("tasks")
             .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
-            .first(decoding: TaskRecord.self)
+            .first().map { try TaskRecord(row: $0) }
     }
 
     /// Whether a task with `id` exists for anyone (decides 403 versus 404 after an owner-scoped miss).
@@ -46,7 +46,7 @@ struct TaskStore: Sendable {
     /// One page of the owner's tasks for `query`, plus the total when asked.
     func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
         let sql = sql(logger)
-        let rows = try await sql.raw(query.pageSQL()).all(decoding: TaskRecord.self)
+        let rows = try await sql.raw(query.pageSQL()).all().map { try TaskRecord(row: $0) }
         var total: Int?
         if query.includeTotal {
             total = try await sql.raw(query.countSQL()).first()?.decode(column: "total", as: Int.self)
