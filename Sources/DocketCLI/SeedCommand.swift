@@ -22,9 +22,10 @@ struct SeedCommand: AsyncParsableCommand {
                 try await seeder.seed(email: "seed-other-\(index)@example.invalid", password: password, count: tasksPerOther)
             }
             let seconds = Date().timeIntervalSince(started)
-            print("seeded \(tasks) task(s) for \(email.lowercased()) (\(id.uuidString.lowercased()))"
-                + (others > 0 ? " and \(others * tasksPerOther) for \(others) other account(s)" : "")
-                + String(format: " in %.1f s", seconds))
+            print(
+                "seeded \(tasks) task(s) for \(email.lowercased()) (\(id.uuidString.lowercased()))"
+                    + (others > 0 ? " and \(others * tasksPerOther) for \(others) other account(s)" : "")
+                    + String(format: " in %.1f s", seconds))
         }
     }
 }

@@ -1,7 +1,11 @@
 import DocketAPI
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOCore
+import NIOSSL
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
@@ -9,19 +13,21 @@ import OpenAPIRuntime
 public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try DocketDatabase(location: config.database, poolSize: config.databasePoolSize, logger: logger)
     let mailer = OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
-    return try await buildApplication(config: config, database: database, mailer: mailer, logger: logger)
+    return try await buildApplication(config: config, database: database, mailer: mailer, metrics: DocketMetrics(), logger: logger)
 }
 
-/// Builds the application around an already opened database and a mailer (tests keep handles on both).
-func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: any Mailer, logger: Logger) async throws
-    -> some ApplicationProtocol
+/// Builds the application around an already opened database, a mailer and a metrics registry (tests keep handles on all three).
+func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: any Mailer, metrics: DocketMetrics, logger: Logger)
+    async throws -> some ApplicationProtocol
 {
     let hasher = PasswordHasher(
-        parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit)
-    let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, logger: logger)
-    let router = try buildRouter(config: config, handler: handler)
+        parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
+    let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, logger: logger)
+    let router = try buildRouter(config: config, handler: handler, metrics: metrics)
+    let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
         router: router,
+        server: try serverBuilder(config.server),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: [database, hasher],
         onServerRunning: { channel in
@@ -29,8 +35,8 @@ func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: an
             logger.notice(
                 "Docket is listening",
                 metadata: [
-                    "url": .string("http://\(config.host):\(port)"),
-                    "docs": .string("http://\(config.host):\(port)/docs"),
+                    "url": .string("\(scheme)://\(config.host):\(port)"),
+                    "docs": .string("\(scheme)://\(config.host):\(port)/docs"),
                     "database": .string(config.database.redacted),
                 ]
             )
@@ -47,13 +53,27 @@ func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: an
     return app
 }
 
+/// HTTP/1.1 with idle and header-size limits, wrapped in TLS when a certificate is configured.
+func serverBuilder(_ settings: ServerSettings) throws -> HTTPServerBuilder {
+    let http = HTTPServerBuilder.http1(
+        configuration: .init(
+            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)
+        ))
+    guard let certificateFile = settings.tlsCertificateFile, let keyFile = settings.tlsKeyFile else { return http }
+    let certificates = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+    let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(keyFile))
+    return try .tls(http, tlsConfiguration: tls)
+}
+
 /// Creates the services behind the API: keys and tokens, password hashing, stores, flows.
-func buildHandler(config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, logger: Logger) async throws
-    -> APIHandler
-{
+func buildHandler(
+    config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, logger: Logger
+) async throws -> APIHandler {
     let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
     let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
-    let authenticator = Authenticator(tokens: tokens, database: database, cacheTTL: config.auth.cacheTTL)
+    let authenticator = Authenticator(tokens: tokens, database: database, cacheTTL: config.auth.cacheTTL, metrics: metrics)
     let users = UserStore(database: database)
     let audit = AuditLog(database: database)
     let accounts = AccountService(
@@ -63,29 +83,34 @@ func buildHandler(config: DocketConfig, database: DocketDatabase, hasher: Passwo
         tokens: tokens,
         authenticator: authenticator,
         audit: audit,
+        metrics: metrics,
         dummyHash: try PasswordHasher.hashNow(SecureToken.generate(), parameters: config.auth.argon2)
     )
     let emailLinks = EmailLinkService(
         users: users, oneTimeTokens: OneTimeTokenStore(database: database), accounts: accounts, mailer: mailer, audit: audit,
         publicURL: config.publicURL, verificationLifetime: config.auth.emailTokenTTL, resetLifetime: config.auth.resetTokenTTL)
     let tasks = TaskService(
-        store: TaskStore(database: database), idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret),
-        audit: audit, database: database)
+        store: TaskStore(database: database, metrics: metrics), idempotency: IdempotencyStore(),
+        cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
     return APIHandler(
         database: database, documents: try ContractDocuments.load(), accounts: accounts, emailLinks: emailLinks, tasks: tasks,
-        authenticator: authenticator, rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled),
-        settings: config.auth, logger: logger)
+        authenticator: authenticator, rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics),
+        settings: config.auth, serverSettings: config.server, metrics: metrics, logger: logger)
 }
 
-/// Builds the router: middleware in order, then every operation of the contract.
-func buildRouter(config: DocketConfig, handler: APIHandler) throws -> Router<DocketRequestContext> {
+/// Builds the router: middleware in order (outermost first), then every operation of the contract.
+func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetrics) throws -> Router<DocketRequestContext> {
     let recorder = RouteRecorder()
     try handler.registerHandlers(on: recorder)
     let classifier = ErrorClassifier(routes: RouteTable(recorder.routes), maxBodyBytes: config.maxBodyBytes)
 
     let router = Router(context: DocketRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: config.server.trustedProxies, servesTLS: config.server.tlsCertificateFile != nil))
+    if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
     router.add(middleware: AccessLogMiddleware(level: .info))
+    router.add(middleware: SecurityHeadersMiddleware(docsInlineScript: ContractDocuments.inlineScript))
+    router.add(middleware: DocketCORSMiddleware(allowedOrigins: config.server.corsOrigins))
     router.add(middleware: ProblemMiddleware(classifier: classifier))
     router.add(middleware: ResponseHeaderMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))

@@ -9,6 +9,8 @@ public struct DocketRequestContext: RequestContext {
     public var requestID: String
     /// The caller's remote address as seen on the socket.
     public var remoteAddress: String?
+    /// Whether the client's request arrived over HTTPS (directly, or as a trusted proxy reports).
+    public var isHTTPS = false
     /// The request body as collected (and size-checked) by `BodyLimitMiddleware`, for handlers that need the raw JSON.
     public var collectedBody: ByteBuffer?
 

@@ -2,7 +2,7 @@ import Foundation
 import OpenAPIRuntime
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// RFC 3339 timestamps (`2026-11-22T10:00:00Z`) for the OpenAPI runtime, written and read without ICU.

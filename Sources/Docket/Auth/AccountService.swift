@@ -9,6 +9,7 @@ struct AccountService: Sendable {
     let tokens: AccessTokens
     let authenticator: Authenticator
     let audit: AuditLog
+    let metrics: DocketMetrics
     /// A hash of a random password, verified against when an email is unknown so timing does not reveal it.
     let dummyHash: String
 
@@ -40,11 +41,13 @@ struct AccountService: Sendable {
         let user = try await users.find(email: email, logger: logger)
         let matches = try await hasher.verify(password, against: user?.passwordHash ?? dummyHash)
         guard let user, matches else {
+            metrics.authFailure(reason: "invalid_credentials")
             await audit.record(
                 .loginFailed, userID: user?.id, origin: origin, details: user == nil ? "unknown email" : "wrong password", logger: logger)
             throw AppError.unauthorized("Invalid email or password.")
         }
         guard user.isActive else {
+            metrics.authFailure(reason: "account_deactivated")
             await audit.record(.loginFailed, userID: user.id, origin: origin, details: "account deactivated", logger: logger)
             throw AppError.unauthorized("This account is deactivated.")
         }
@@ -64,6 +67,7 @@ struct AccountService: Sendable {
             throw AppError.unauthorized("The refresh token is invalid or expired.", invalidToken: true)
         case .reused(let stored):
             let revoked = try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+            metrics.familyRevoked(cause: "reuse")
             await audit.record(
                 .refreshTokenReused, userID: stored.userID, origin: origin, details: "family revoked (\(revoked) live token(s))", logger: logger)
             throw AppError.unauthorized("The refresh token was already used; this session is now signed out.", invalidToken: true)
@@ -80,12 +84,13 @@ struct AccountService: Sendable {
     func logout(token: String, origin: RequestOrigin, logger: Logger) async throws {
         guard let stored = try await refreshTokens.family(of: token, logger: logger) else { return }
         try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+        metrics.familyRevoked(cause: "logout")
         await audit.record(.loggedOut, userID: stored.userID, origin: origin, logger: logger)
     }
 
     /// Revokes every refresh token and every access token issued until now.
     func endAllSessions(of user: UserModel, logger: Logger) async throws {
-        try await refreshTokens.revokeAll(userID: user.id!, logger: logger)
+        if try await refreshTokens.revokeAll(userID: user.id!, logger: logger) > 0 { metrics.familyRevoked(cause: "all_sessions") }
         user.tokensValidAfter = Date()
         try await users.save(user, logger: logger)
         authenticator.forget(user.id!)

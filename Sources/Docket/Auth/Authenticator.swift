@@ -18,6 +18,7 @@ final class Authenticator: Sendable {
     private let database: DocketDatabase
     private let cacheTTL: TimeInterval
     private let cache = Mutex<[UUID: AccountStatus]>([:])
+    private let metrics: DocketMetrics
 
     /// What the cache remembers about an account.
     struct AccountStatus: Sendable {
@@ -27,7 +28,8 @@ final class Authenticator: Sendable {
         let fetchedAt: Date
     }
 
-    init(tokens: AccessTokens, database: DocketDatabase, cacheTTL: Int) {
+    init(tokens: AccessTokens, database: DocketDatabase, cacheTTL: Int, metrics: DocketMetrics) {
+        self.metrics = metrics
         self.tokens = tokens
         self.database = database
         self.cacheTTL = TimeInterval(cacheTTL)
@@ -39,6 +41,7 @@ final class Authenticator: Sendable {
             return try await verify(authorization: authorization, logger: logger)
         } catch let rejection as TokenRejection {
             logger.debug("access token rejected", metadata: ["reason": .string(rejection.rawValue)])
+            metrics.authFailure(reason: rejection.rawValue)
             throw AppError.unauthorized(
                 rejection == .missing ? "This endpoint needs an access token." : "The access token is invalid or expired.",
                 invalidToken: rejection != .missing)

@@ -14,7 +14,8 @@ public final class PasswordHasher: Service, Sendable {
     private let pending = Atomic<Int>(0)
 
     /// A hasher using `concurrency` threads and letting at most `queueLimit` more hashes wait.
-    public init(parameters: Argon2Parameters, concurrency: Int, queueLimit: Int) {
+    public init(parameters: Argon2Parameters, concurrency: Int, queueLimit: Int, metrics: DocketMetrics) {
+        self.metrics = metrics
         self.parameters = parameters
         self.queueLimit = queueLimit
         self.pool = NIOThreadPool(numberOfThreads: concurrency)
@@ -23,6 +24,7 @@ public final class PasswordHasher: Service, Sendable {
     }
 
     private let concurrency: Int
+    private let metrics: DocketMetrics
 
     /// A PHC-format Argon2id hash of `password` with a fresh random salt.
     public func hash(_ password: String) async throws -> String {
@@ -46,7 +48,11 @@ public final class PasswordHasher: Service, Sendable {
 
     private func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
         let waiting = pending.add(1, ordering: .relaxed).newValue
-        defer { pending.subtract(1, ordering: .relaxed) }
+        metrics.hashesInFlight.increment()
+        defer {
+            pending.subtract(1, ordering: .relaxed)
+            metrics.hashesInFlight.decrement()
+        }
         guard waiting <= concurrency + queueLimit else {
             throw AppError(.serviceUnavailable, "Too many sign-ins are in progress; try again shortly.", headers: [.retryAfter: "1"])
         }

@@ -7,6 +7,7 @@ import SQLKit
 struct RateLimiter: Sendable {
     let database: DocketDatabase
     let enabled: Bool
+    let metrics: DocketMetrics
 
     /// One bucket to draw from: a key (`login:ip:1.2.3.4`), its policy and a name for the policy header.
     struct Bucket: Sendable {
@@ -21,6 +22,7 @@ struct RateLimiter: Sendable {
         for bucket in buckets {
             let (allowed, tokens) = try await take(from: bucket, logger: logger)
             if !allowed {
+                metrics.rateLimited(bucket: bucket.name)
                 let wait = max(1, Int(((1 - tokens) / bucket.policy.refillPerSecond).rounded(.up)))
                 throw AppError(
                     .rateLimited,
@@ -51,7 +53,7 @@ struct RateLimiter: Sendable {
               updated_at = \(bind: now)
             RETURNING tokens, allowed
             """
-        guard let row = try await sql.raw(query).first() else { return (true, capacity) }
+        guard let row = try await metrics.timed("rate_limit", { try await sql.raw(query).first() }) else { return (true, capacity) }
         let allowed = try row.decode(column: "allowed", as: Int.self) == 1
         let tokens = try row.decode(column: "tokens", as: Double.self)
         return (allowed, tokens)

@@ -18,7 +18,8 @@ extension DocketConfig {
             maxBodyBytes: try reader.integer("DOCKET_MAX_BODY_BYTES", default: 1_048_576, in: 1...1_073_741_824),
             autoMigrate: try reader.boolean("DOCKET_AUTO_MIGRATE", default: true),
             shutdownTimeout: .seconds(try reader.integer("DOCKET_SHUTDOWN_TIMEOUT", default: 10, in: 0...3600)),
-            auth: try reader.authSettings()
+            auth: try reader.authSettings(),
+            server: try reader.serverSettings()
         )
     }
 

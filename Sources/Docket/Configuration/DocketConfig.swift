@@ -38,6 +38,8 @@ public struct DocketConfig: Sendable {
     public var shutdownTimeout: Duration
     /// Tokens, password hashing, rate limits and emailed links.
     public var auth: AuthSettings
+    /// Metrics, CORS, proxies, TLS and connection limits.
+    public var server: ServerSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -51,7 +53,8 @@ public struct DocketConfig: Sendable {
         maxBodyBytes: Int = 1_048_576,
         autoMigrate: Bool = true,
         shutdownTimeout: Duration = .seconds(10),
-        auth: AuthSettings = AuthSettings()
+        auth: AuthSettings = AuthSettings(),
+        server: ServerSettings = ServerSettings()
     ) {
         self.host = host
         self.port = port
@@ -64,6 +67,7 @@ public struct DocketConfig: Sendable {
         self.autoMigrate = autoMigrate
         self.shutdownTimeout = shutdownTimeout
         self.auth = auth
+        self.server = server
     }
 
     /// The base URL of links in emails.

@@ -12,6 +12,8 @@ struct APIHandler: APIProtocol {
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
     let settings: AuthSettings
+    let serverSettings: ServerSettings
+    let metrics: DocketMetrics
     let logger: Logger
 
     /// The current request, published by `RequestScopeMiddleware`.

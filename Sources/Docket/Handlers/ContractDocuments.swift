@@ -11,6 +11,9 @@ struct ContractDocuments: Sendable {
         ContractDocuments(openAPI: [UInt8](try OpenAPIDocument.load()), docsPage: Array(docsHTML.utf8))
     }
 
+    /// The page's only inline script; the Content-Security-Policy of `/docs` allows exactly this by its hash.
+    static let inlineScript = ##"window.ui = SwaggerUIBundle({ url: "openapi.yaml", dom_id: "#swagger-ui", deepLinking: true });"##
+
     /// Swagger UI from a CDN, pointed at the relative URL of the contract (so it works behind any prefix).
     static let docsHTML = """
         <!doctype html>
@@ -24,9 +27,7 @@ struct ContractDocuments: Sendable {
         <body>
           <div id="swagger-ui"></div>
           <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-          <script>
-            window.ui = SwaggerUIBundle({ url: "openapi.yaml", dom_id: "#swagger-ui", deepLinking: true });
-          </script>
+          <script>\(inlineScript)</script>
         </body>
         </html>
         """

@@ -11,6 +11,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         let requestID = request.headers[.xRequestID].flatMap(Self.acceptable) ?? Self.generate()
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
+        if let trace = request.headers[.traceparent].flatMap(Self.traceID) {
+            context.logger[metadataKey: "trace_id"] = .string(trace)
+        }
         var response = try await next(request, context)
         response.headers[.xRequestID] = requestID
         return response
@@ -26,6 +29,15 @@ struct RequestIDMiddleware: RouterMiddleware {
         return allowed ? candidate : nil
     }
 
+    /// The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), when well-formed and not all zeros.
+    static func traceID(_ header: String) -> String? {
+        let parts = header.split(separator: "-")
+        guard parts.count == 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isHexDigit) }), parts[1].contains(where: { $0 != "0" })
+        else { return nil }
+        return parts[1].lowercased()
+    }
+
     static func generate() -> String {
         UUID().uuidString.lowercased()
     }
@@ -34,4 +46,6 @@ struct RequestIDMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// `X-Request-ID`.
     static let xRequestID = HTTPField.Name("X-Request-ID")!
+    /// W3C Trace Context `traceparent`.
+    static let traceparent = HTTPField.Name("traceparent")!
 }

@@ -24,7 +24,9 @@ public struct TaskSeeder: Sendable {
         let start = Microseconds.now() - Int64(count) * 1000
         while inserted < count {
             let size = min(batchSize, count - inserted)
-            let records = (0..<size).map { offset in Self.record(owner: owner, index: inserted + offset, createdAt: start + Int64(inserted + offset) * 1000) }
+            let records = (0..<size).map { offset in
+                Self.record(owner: owner, index: inserted + offset, createdAt: start + Int64(inserted + offset) * 1000)
+            }
             try await database.database(logger: logger).transaction { db in
                 try await (db as! any SQLDatabase).insert(into: "tasks").models(records, nilEncodingStrategy: .asNil).run()
             }

@@ -5,19 +5,22 @@ import SQLKit
 /// Storage of tasks. Every read and write is scoped by owner in the query itself.
 struct TaskStore: Sendable {
     let database: DocketDatabase
+    let metrics: DocketMetrics
 
     private func sql(_ logger: Logger) -> any SQLDatabase { database.sql(logger: logger) }
 
     /// Inserts a new task.
     func insert(_ task: TaskRecord, on sql: any SQLDatabase) async throws {
-        try await sql.insert(into: "tasks").model(task, nilEncodingStrategy: .asNil).run()
+        try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").model(task, nilEncodingStrategy: .asNil).run() }
     }
 
     /// The owner's task with `id`, or nil (whether it is missing or someone else's).
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
-        try await sql(logger).select().column("*").from("tasks")
-            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
-            .first().map { try TaskRecord(row: $0) }
+        try await metrics.timed("task_get") {
+            try await sql(logger).select().column("*").from("tasks")
+                .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
+                .first().map { try TaskRecord(row: $0) }
+        }
     }
 
     /// Whether a task with `id` exists for anyone (decides 403 versus 404 after an owner-scoped miss).
@@ -27,12 +30,14 @@ struct TaskStore: Sendable {
 
     /// Writes `task` if the stored version is still `expectedVersion`; false when it moved on or vanished.
     func update(_ task: TaskRecord, expectedVersion: Int, logger: Logger) async throws -> Bool {
-        let rows = try await sql(logger).update("tasks")
-            .set(model: task, nilEncodingStrategy: .asNil)
-            .where("id", .equal, SQLBind(task.id)).where("user_id", .equal, SQLBind(task.userID))
-            .where("version", .equal, SQLBind(expectedVersion))
-            .returning("id")
-            .all()
+        let rows = try await metrics.timed("task_update") {
+            try await sql(logger).update("tasks")
+                .set(model: task, nilEncodingStrategy: .asNil)
+                .where("id", .equal, SQLBind(task.id)).where("user_id", .equal, SQLBind(task.userID))
+                .where("version", .equal, SQLBind(expectedVersion))
+                .returning("id")
+                .all()
+        }
         return !rows.isEmpty
     }
 
@@ -46,7 +51,7 @@ struct TaskStore: Sendable {
     /// One page of the owner's tasks for `query`, plus the total when asked.
     func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
         let sql = sql(logger)
-        let rows = try await sql.raw(query.pageSQL()).all().map { try TaskRecord(row: $0) }
+        let rows = try await metrics.timed("task_list") { try await sql.raw(query.pageSQL()).all().map { try TaskRecord(row: $0) } }
         var total: Int?
         if query.includeTotal {
             total = try await sql.raw(query.countSQL()).first()?.decode(column: "total", as: Int.self)

@@ -11,6 +11,7 @@ struct TestApp {
     var config: DocketConfig
     let logs = LogSink.memory()
     let mailer = MemoryMailer()
+    let metrics = DocketMetrics()
 
     /// A test configuration with a fresh database and data directory; `configure` may change anything before the app is built.
     /// Argon2id runs with small (still real) parameters so the suite stays quick; rate limits are generous unless a test lowers them.
@@ -34,7 +35,7 @@ struct TestApp {
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
         let database = try DocketDatabase(location: config.database, poolSize: 2, logger: logger)
-        let app = try await buildApplication(config: config, database: database, mailer: mailer, logger: logger)
+        let app = try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, logger: logger)
         return try await app.test(setup) { client in
             try await body(client, database)
         }

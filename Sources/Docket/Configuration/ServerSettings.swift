@@ -1,0 +1,99 @@
+import Foundation
+
+/// HTTP-facing settings: metrics, CORS, proxies, TLS and connection limits.
+///
+/// Environment variables:
+/// - `DOCKET_METRICS_ENABLED` (default true): serve `/metrics` and record request metrics.
+/// - `DOCKET_METRICS_TOKEN` (optional): when set, `/metrics` needs `Authorization: Bearer <token>`.
+/// - `DOCKET_CORS_ORIGINS` (comma-separated exact origins, default none): browsers from these origins may call the API.
+/// - `DOCKET_TRUSTED_PROXIES` (comma-separated IPs or IPv4 CIDRs, default none): only these peers' `X-Forwarded-For`
+///   and `X-Forwarded-Proto` are believed (for rate limits, audit IPs and HSTS).
+/// - `DOCKET_TLS_CERT_FILE` / `DOCKET_TLS_KEY_FILE` (PEM paths, optional, both or neither): serve HTTPS directly.
+/// - `DOCKET_IDLE_TIMEOUT` (seconds, default 60): idle keep-alive connections are closed after this.
+/// - `DOCKET_MAX_HEADER_BYTES` (default 16384): larger request headers close the connection.
+public struct ServerSettings: Sendable {
+    public var metricsEnabled = true
+    public var metricsToken: String?
+    public var corsOrigins: Set<String> = []
+    public var trustedProxies: [IPRange] = []
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    public var idleTimeoutSeconds = 60
+    public var maxHeaderBytes = 16_384
+
+    /// Defaults as documented.
+    public init() {}
+}
+
+/// An IPv4 or IPv6 address, or an IPv4 CIDR block.
+public struct IPRange: Sendable, Equatable {
+    let text: String
+    let network: UInt32?
+    let prefix: Int
+
+    /// Parses `10.0.0.0/8`, `127.0.0.1` or an IPv6 address (exact match).
+    init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        if let address = IPRange.ipv4(String(parts[0])) {
+            let prefix = parts.count == 2 ? Int(parts[1]) : 32
+            guard let prefix, (0...32).contains(prefix), parts.count <= 2 else { return nil }
+            self.text = text
+            self.network = prefix == 0 ? 0 : address & ~UInt32(0) << (32 - prefix)
+            self.prefix = prefix
+        } else if parts.count == 1, text.contains(":") {
+            self.text = text.lowercased()
+            self.network = nil
+            self.prefix = 128
+        } else {
+            return nil
+        }
+    }
+
+    /// Whether `address` lies in this range.
+    func contains(_ address: String) -> Bool {
+        guard let network else { return address.lowercased() == text }
+        guard let value = IPRange.ipv4(address) else { return false }
+        return prefix == 0 || value & ~UInt32(0) << (32 - prefix) == network
+    }
+
+    static func ipv4(_ text: String) -> UInt32? {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for octet in octets {
+            guard let number = UInt32(octet), number <= 255 else { return nil }
+            value = value << 8 | number
+        }
+        return value
+    }
+}
+
+extension EnvironmentReader {
+    func serverSettings() throws(ConfigError) -> ServerSettings {
+        var settings = ServerSettings()
+        settings.metricsEnabled = try boolean("DOCKET_METRICS_ENABLED", default: true)
+        settings.metricsToken = values["DOCKET_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.corsOrigins = Set(list("DOCKET_CORS_ORIGINS"))
+        for origin in settings.corsOrigins where origin == "*" || !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+            throw ConfigError(variable: "DOCKET_CORS_ORIGINS", problem: "must list exact origins like https://app.example.com, got \"\(origin)\"")
+        }
+        settings.trustedProxies = try list("DOCKET_TRUSTED_PROXIES").map { text throws(ConfigError) in
+            guard let range = IPRange(text) else {
+                throw ConfigError(variable: "DOCKET_TRUSTED_PROXIES", problem: "\"\(text)\" is not an IP address or IPv4 CIDR")
+            }
+            return range
+        }
+        settings.tlsCertificateFile = values["DOCKET_TLS_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.tlsKeyFile = values["DOCKET_TLS_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        if (settings.tlsCertificateFile == nil) != (settings.tlsKeyFile == nil) {
+            throw ConfigError(variable: "DOCKET_TLS_CERT_FILE", problem: "and DOCKET_TLS_KEY_FILE must be set together")
+        }
+        settings.idleTimeoutSeconds = try integer("DOCKET_IDLE_TIMEOUT", default: 60, in: 1...3600)
+        settings.maxHeaderBytes = try integer("DOCKET_MAX_HEADER_BYTES", default: 16_384, in: 1024...1_048_576)
+        return settings
+    }
+
+    private func list(_ name: String) -> [String] {
+        (values[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

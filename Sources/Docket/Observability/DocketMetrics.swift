@@ -1,0 +1,99 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import Synchronization
+
+/// Docket's metrics, made through swift-metrics with an explicit Prometheus factory (no process-wide bootstrap),
+/// so every application instance (and every test) has its own registry.
+public final class DocketMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let labelledCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let queryTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// Requests being served right now.
+    let requestsInFlight: Meter
+    /// Password hashes being computed or waiting right now.
+    let hashesInFlight: Meter
+
+    /// Metrics recorded into `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        self.factory = factory
+        self.requestsInFlight = Meter(label: "http_requests_in_flight", dimensions: [], factory: factory)
+        self.hashesInFlight = Meter(label: "password_hashes_in_flight", dimensions: [], factory: factory)
+    }
+
+    /// Counts a finished request and records its duration, labelled by route template.
+    func requestCompleted(method: String, route: String, status: Int, nanoseconds: Int64) {
+        let counterKey = "\(method) \(route) \(status)"
+        let counter = requestCounters.withLock { counters in
+            if let existing = counters[counterKey] { return existing }
+            let made = Counter(
+                label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
+            counters[counterKey] = made
+            return made
+        }
+        counter.increment()
+        let timerKey = "\(method) \(route)"
+        let timer = requestTimers.withLock { timers in
+            if let existing = timers[timerKey] { return existing }
+            let made = Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            timers[timerKey] = made
+            return made
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Counts an authentication failure by reason (`bad_signature`, `expired`, `invalid_credentials`, …).
+    func authFailure(reason: String) { count("auth_failures_total", ("reason", reason)) }
+
+    /// Counts a request refused by a rate limit.
+    func rateLimited(bucket: String) { count("rate_limit_rejections_total", ("bucket", bucket)) }
+
+    /// Counts refresh-token families revoked (logout, reuse detection, sign-out everywhere).
+    func familyRevoked(cause: String) { count("token_family_revocations_total", ("cause", cause)) }
+
+    /// Records how long a database operation took.
+    func queryDuration(_ operation: String, nanoseconds: Int64) {
+        let timer = queryTimers.withLock { timers in
+            if let existing = timers[operation] { return existing }
+            let made = Timer(label: "database_query_duration_seconds", dimensions: [("operation", operation)], factory: factory)
+            timers[operation] = made
+            return made
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Runs `body`, recording its duration as database operation `operation`.
+    func timed<Value>(_ operation: String, _ body: () async throws -> Value) async rethrows -> Value {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { queryDuration(operation, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+        return try await body()
+    }
+
+    private func count(_ name: String, _ label: (String, String)) {
+        let key = "\(name) \(label.1)"
+        let counter = labelledCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let made = Counter(label: name, dimensions: [label], factory: factory)
+            counters[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
