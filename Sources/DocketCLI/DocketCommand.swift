@@ -7,7 +7,9 @@ struct DocketCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "docket",
         abstract: "Docket: a self-hostable, multi-user task-management backend.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, VersionCommand.self],
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, DoctorCommand.self, VersionCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

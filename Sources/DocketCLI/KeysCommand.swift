@@ -5,7 +5,7 @@ import Foundation
 /// `docket keys rotate`: add a new JWT signing key, keeping old ones to verify tokens already issued.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage JWT signing keys.", subcommands: [Rotate.self])
+        commandName: "keys", abstract: "Manage JWT signing keys.", subcommands: [Rotate.self, List.self])
 
     /// Adds a signing key.
     struct Rotate: AsyncParsableCommand {
@@ -19,6 +19,22 @@ struct KeysCommand: AsyncParsableCommand {
                 print("new signing key \(kid) in \(config.keysFilePath)")
             } catch {
                 throw failAndExit("cannot rotate keys", error)
+            }
+        }
+    }
+
+    /// Lists keys.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys in the key file (never their private parts).")
+
+        func run() async throws {
+            let config = try loadConfigOrExit()
+            do {
+                for key in try AdminTasks.listKeys(config: config) {
+                    print("\(key.kid)  \(key.signing ? "signing" : "verify ")  \(key.created.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
+                }
+            } catch {
+                throw failAndExit("cannot read \(config.keysFilePath)", error)
             }
         }
     }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Docket
 import Foundation
 
-/// `docket user create`: create accounts from the command line (the first admin comes from here).
+/// `docket user …`: manage accounts from the command line (the first admin comes from here).
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage accounts.", subcommands: [Create.self])
+        commandName: "user", abstract: "Manage accounts.",
+        subcommands: [Create.self, List.self, SetRole.self, Deactivate.self, Reactivate.self])
 
     /// Creates an account; the password is read from standard input (or a prompt), never from arguments.
     struct Create: AsyncParsableCommand {
@@ -22,6 +23,65 @@ struct UserCommand: AsyncParsableCommand {
                 let id = try await AdminTasks(config: config, database: database, logger: config.makeLogger())
                     .createUser(email: email, name: name, password: password, admin: admin)
                 print("created \(admin ? "admin" : "user") \(email.lowercased()) (\(id.uuidString.lowercased()))")
+            }
+        }
+    }
+
+    /// Lists accounts.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts, newest first.")
+        @Option(help: "Only emails containing this text.") var email: String?
+        @Option(help: "At most this many.") var limit = 100
+
+        func run() async throws {
+            try await withDatabase { database, config in
+                for account in try await AdminTasks(config: config, database: database, logger: config.makeLogger())
+                    .listUsers(emailContains: email, limit: max(1, min(limit, 100_000)))
+                {
+                    print(
+                        "\(account.id.uuidString.lowercased())  \(account.role.padding(toLength: 5, withPad: " ", startingAt: 0))  "
+                            + "\(account.active ? "active  " : "inactive")  \(account.email)  \(account.name)")
+                }
+            }
+        }
+    }
+
+    /// Changes an account's role.
+    struct SetRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Set an account's role (user or admin).")
+        @Option(help: "The account's email address.") var email: String
+        @Option(help: "user or admin.") var role: String
+
+        func run() async throws {
+            try await withDatabase { database, config in
+                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setRole(email: email, role: role)
+                print("\(email.lowercased()) is now \(role)")
+            }
+        }
+    }
+
+    /// Deactivates an account.
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deactivate an account and sign out its sessions (data is kept).")
+        @Option(help: "The account's email address.") var email: String
+
+        func run() async throws {
+            try await withDatabase { database, config in
+                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setActive(email: email, active: false)
+                print("\(email.lowercased()) is deactivated")
+            }
+        }
+    }
+
+    /// Reactivates an account.
+    struct Reactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated account.")
+        @Option(help: "The account's email address.") var email: String
+
+        func run() async throws {
+            try await withDatabase { database, config in
+                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setActive(email: email, active: true)
+                print("\(email.lowercased()) is active")
             }
         }
     }

@@ -62,6 +62,61 @@ struct CommandLineTests {
         }
     }
 
+    @Test("user list, set-role, deactivate and reactivate work, and reach the API", arguments: TestBackend.all)
+    func manageUsers(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let env = Self.environment(location)
+        #expect(
+            try DocketProcess.run(["user", "create", "--email", "pat@example.com", "--name", "Pat"], environment: env, input: goodPassword + "\n")
+                .status == 0)
+        let listed = try DocketProcess.run(["user", "list"], environment: env)
+        #expect(listed.status == 0 && listed.stdout.contains("user   active    pat@example.com"))
+        #expect(try DocketProcess.run(["user", "set-role", "--email", "PAT@example.com", "--role", "admin"], environment: env).status == 0)
+        let bad = try DocketProcess.run(["user", "set-role", "--email", "pat@example.com", "--role", "root"], environment: env)
+        #expect(bad.status == 1 && bad.stderr.contains("role must be user or admin"))
+        let missing = try DocketProcess.run(["user", "deactivate", "--email", "ghost@example.com"], environment: env)
+        #expect(missing.status == 1 && missing.stderr.contains("no account"))
+        #expect(try DocketProcess.run(["user", "deactivate", "--email", "pat@example.com"], environment: env).status == 0)
+        #expect(try DocketProcess.run(["user", "list", "--email", "pat"], environment: env).stdout.contains("admin  inactive"))
+
+        var app = try await TestApp.make(backend)
+        app.config.database = location
+        app.config.dataDirectory = env["DOCKET_DATA_DIR"]!
+        app.config.autoMigrate = false
+        try await app.run { client, _ in
+            try await client.login(email: "pat@example.com").expectProblem(.unauthorized, "unauthorized")
+        }
+        #expect(try DocketProcess.run(["user", "reactivate", "--email", "pat@example.com"], environment: env).status == 0)
+        try await app.run { client, _ in
+            let tokens = try await client.login(email: "pat@example.com").decode(TokenPairBody.self)
+            #expect(tokens.user.role == "admin" && tokens.user.active)
+        }
+    }
+
+    @Test("doctor reports a healthy setup with exit 0 and problems with exit 1", arguments: TestBackend.all)
+    func doctor(backend: TestBackend) async throws {
+        let env = Self.environment(try await backend.freshLocation())
+        let pending = try DocketProcess.run(["doctor"], environment: env)
+        #expect(pending.status == 1)
+        #expect(pending.stdout.contains("PROBLEM") && pending.stdout.contains("pending"))
+        #expect(try DocketProcess.run(["migrate", "up"], environment: env).status == 0)
+        #expect(try DocketProcess.run(["keys", "rotate"], environment: env).status == 0)
+        let healthy = try DocketProcess.run(["doctor"], environment: env)
+        #expect(healthy.status == 0, "\(healthy.stdout)")
+        #expect(healthy.stdout.contains("database reachable") && healthy.stdout.contains("all migrations applied"))
+        var down = env
+        down["DATABASE_URL"] = "postgres://nobody:secret@127.0.0.1:1/none"
+        let unreachable = try DocketProcess.run(["doctor"], environment: down)
+        #expect(unreachable.status == 1 && unreachable.stdout.contains("database unreachable"))
+        #expect(!unreachable.stdout.contains("secret"))
+        var insecure = env
+        let keyPath = (env["DOCKET_DATA_DIR"]! as NSString).appendingPathComponent("jwt-keys.json")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        insecure["DOCKET_JWT_KEYS_FILE"] = keyPath
+        let readable = try DocketProcess.run(["doctor"], environment: insecure)
+        #expect(readable.status == 1 && readable.stdout.contains("readable by others"))
+    }
+
     @Test("keys rotate adds a signing key and keeps the old one")
     func rotateKeys() throws {
         let env = Self.environment(.sqlite(path: "/tmp/unused-\(UUID().uuidString).sqlite"))
@@ -74,6 +129,11 @@ struct CommandLineTests {
         #expect(second.stdout.contains(file.signingKID))
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+        let listed = try DocketProcess.run(["keys", "list"], environment: env)
+        #expect(listed.status == 0)
+        #expect(listed.stdout.split(separator: "\n").count == 3)
+        #expect(listed.stdout.contains("\(file.signingKID)  signing"))
+        #expect(!listed.stdout.contains(file.keys[0].d!))
     }
 
     @Test("an invalid setting stops start-up with one line naming the variable and a non-zero exit")
