@@ -8,7 +8,8 @@ struct DocketCommand: AsyncParsableCommand {
         commandName: "docket",
         abstract: "Docket: a self-hostable, multi-user task-management backend.",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, DoctorCommand.self, VersionCommand.self,
+            ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, DoctorCommand.self,
+            CryptoTimingsCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

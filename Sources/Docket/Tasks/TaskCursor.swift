@@ -42,7 +42,9 @@ struct TaskCursor: Sendable {
         let invalid = AppError(.badRequest, "The cursor is invalid or belongs to a different filter or sort; start again without it.")
         let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Data(base64URLEncoded: String(parts[0])), let mac = Data(base64URLEncoded: String(parts[1])),
-            mac.count == 16
+            mac.count == 16,
+            // Only the canonical encoding: base64 would otherwise let unused low bits of the last character vary.
+            payload.base64URLEncodedString() == parts[0], mac.base64URLEncodedString() == parts[1]
         else { throw invalid }
         let expected = Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)).prefix(16)
         guard SecureToken.constantTimeEquals(Array(expected), Array(mac)) else { throw invalid }

@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Prints the markdown tables of one or more bench/results/*.json files (used to write BENCHMARKS.md)."""
+import json
+import sys
+
+for path in sys.argv[1:]:
+    r = json.load(open(path))
+    print(f"### {r['backend']} — {r['date']}, commit {r['commit']}\n")
+    print(f"`{r['command']}` — {r['machine']['cores']} cores, load before {r['machine']['load_before']:.2f}; "
+          f"{r['config']['tasks_of_user']} tasks for the benchmark user; {r['config']['duration_s']} s per run; "
+          f"start-up to ready {r.get('startup_to_ready_ms')} ms.\n")
+    print("| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors | server CPU % | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for x in r["results"]:
+        print(f"| {x['scenario']} | {x['connections']} | {x['rps']:.0f} | {x['p50_ms']:.2f} | {x['p90_ms']:.2f} | {x['p99_ms']:.2f} | "
+              f"{x['max_ms']:.1f} | {x['non2xx']} | {x['socket_errors']} | {x['server_cpu_percent']} | {x['server_peak_rss_mib']} |")
+    if "login_flood" in r:
+        f = r["login_flood"]
+        print(f"\nLogin flood (64 connections): {f['login']['rps']:.0f} logins/s; meanwhile `GET /health` at 16 connections: "
+              f"{f['health']['rps']:.0f} req/s, p50 {f['health']['p50_ms']:.2f} ms, p99 {f['health']['p99_ms']:.2f} ms.")
+    if "scale" in r:
+        print("\nData scale (16 connections, `limit=20`):\n")
+        print("| table | user | case | p50 ms | p99 ms | req/s |")
+        print("|---|---|---|---:|---:|---:|")
+        for x in r["scale"]:
+            print(f"| {x['table']} | {x['user']} | {x['case']} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['rps']:.0f} |")
+    print()
