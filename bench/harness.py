@@ -339,23 +339,9 @@ def scale_run(binary, env, server, duration):
 
 
 def print_table(report):
-    print(f"\n### Docket benchmark — {report['backend']}, {report['date']}, commit {report['commit']}\n")
-    print(f"Machine: {report['machine']['cores']} cores; start-up to ready: {report.get('startup_to_ready_ms')} ms\n")
-    print("| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors | server CPU % | peak RSS MiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in report["results"]:
-        print(f"| {r['scenario']} | {r['connections']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | "
-              f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['non2xx']} | {r['socket_errors']} | {r['server_cpu_percent']} | "
-              f"{r['server_peak_rss_mib']} |")
-    if "login_flood" in report:
-        flood = report["login_flood"]
-        print(f"\nLogin flood: {flood['login']['rps']:.0f} logins/s at 64 connections; meanwhile GET /health "
-              f"p50 {flood['health']['p50_ms']:.2f} ms, p99 {flood['health']['p99_ms']:.2f} ms, {flood['health']['rps']:.0f} req/s")
-    if "scale" in report:
-        print("\n| table | user | case | p50 ms | p99 ms | req/s |")
-        print("|---|---|---|---:|---:|---:|")
-        for r in report["scale"]:
-            print(f"| {r['table']} | {r['user']} | {r['case']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} |")
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from report import render
+    render(report)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 import json
 import sys
 
-for path in sys.argv[1:]:
-    r = json.load(open(path))
+
+def render(r):
+    """Prints the tables of one result document."""
     print(f"### {r['backend']} — {r['date']}, commit {r['commit']}\n")
     print(f"`{r['command']}` — {r['machine']['cores']} cores, load before {r['machine']['load_before']:.2f}; "
           f"{r['config']['tasks_of_user']} tasks for the benchmark user; {r['config']['duration_s']} s per run; "
@@ -25,3 +26,8 @@ for path in sys.argv[1:]:
         for x in r["scale"]:
             print(f"| {x['table']} | {x['user']} | {x['case']} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['rps']:.0f} |")
     print()
+
+
+if __name__ == "__main__":
+    for path in sys.argv[1:]:
+        render(json.load(open(path)))
