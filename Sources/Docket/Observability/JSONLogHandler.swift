@@ -24,6 +24,10 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    public func log(event: LogEvent) {
+        write(level: event.level, message: event.message, explicit: event.metadata)
+    }
+
     public func log(
         level: Logger.Level,
         message: Logger.Message,
@@ -33,6 +37,10 @@ public struct JSONLogHandler: LogHandler {
         function: String,
         line: UInt
     ) {
+        write(level: level, message: message, explicit: explicit)
+    }
+
+    private func write(level: Logger.Level, message: Logger.Message, explicit: Logger.Metadata?) {
         var line = "{\"timestamp\":\"\(Self.timestamp())\",\"level\":\"\(level.rawValue)\",\"message\":"
         Self.appendJSONString(message.description, to: &line)
         var merged = metadata
