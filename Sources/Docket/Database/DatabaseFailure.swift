@@ -22,7 +22,8 @@ enum DatabaseFailure {
                 .ioErrorFailedSync, .ioErrorFailedRead:
                 return true
             default:
-                return false
+                // Every extended I/O error (shared memory, fsync, truncate, …) is the storage failing, not the client.
+                return String(describing: sqlite.reason).hasPrefix("ioError")
             }
         case let psql as PSQLError:
             switch psql.code {
