@@ -15,13 +15,10 @@ struct EmailLinkService: Sendable {
     /// Sends a verification link unless the address is already verified.
     func sendVerification(to user: UserModel, logger: Logger) async throws {
         guard user.emailVerifiedAt == nil else { return }
-        let token = try await oneTimeTokens.issue(userID: user.id!, purpose: .emailVerification, lifetime: verificationLifetime, logger: logger)
-        let link = "\(publicURL)/verify-email?token=\(token)"
-        try await mailer.send(
-            MailMessage(
-                to: user.email, subject: "Verify your email for Docket",
-                body: "Confirm this address by sending the token in this link to POST /api/v1/auth/email-verification/confirm:\n\(link)",
-                link: link))
+        try await sendLink(
+            to: user, purpose: .emailVerification, lifetime: verificationLifetime, path: "verify-email",
+            subject: "Verify your email for Docket", confirmEndpoint: "/api/v1/auth/email-verification/confirm",
+            instruction: "Confirm this address", logger: logger)
     }
 
     /// Marks the token's account verified.
@@ -38,13 +35,9 @@ struct EmailLinkService: Sendable {
     func sendPasswordReset(email rawEmail: String, origin: RequestOrigin, logger: Logger) async throws {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let user = try await users.find(email: email, logger: logger), user.isActive else { return }
-        let token = try await oneTimeTokens.issue(userID: user.id!, purpose: .passwordReset, lifetime: resetLifetime, logger: logger)
-        let link = "\(publicURL)/reset-password?token=\(token)"
-        try await mailer.send(
-            MailMessage(
-                to: user.email, subject: "Reset your Docket password",
-                body: "Set a new password by sending the token in this link to POST /api/v1/auth/password-reset/confirm:\n\(link)",
-                link: link))
+        try await sendLink(
+            to: user, purpose: .passwordReset, lifetime: resetLifetime, path: "reset-password", subject: "Reset your Docket password",
+            confirmEndpoint: "/api/v1/auth/password-reset/confirm", instruction: "Set a new password", logger: logger)
         await audit.record(.passwordResetRequested, userID: user.id, origin: origin, logger: logger)
     }
 
@@ -59,6 +52,19 @@ struct EmailLinkService: Sendable {
         user.passwordHash = try await accounts.hasher.hash(newPassword)
         try await accounts.endAllSessions(of: user, logger: logger)
         await audit.record(.passwordReset, userID: userID, origin: origin, logger: logger)
+    }
+
+    /// Issues a single-use token for `user` and mails the link that carries it; the token appears nowhere else.
+    private func sendLink(
+        to user: UserModel, purpose: OneTimeTokenPurpose, lifetime: Int, path: String, subject: String, confirmEndpoint: String,
+        instruction: String, logger: Logger
+    ) async throws {
+        let token = try await oneTimeTokens.issue(userID: user.id!, purpose: purpose, lifetime: lifetime, logger: logger)
+        let link = "\(publicURL)/\(path)?token=\(token)"
+        try await mailer.send(
+            MailMessage(
+                to: user.email, subject: subject, body: "\(instruction) by sending the token in this link to POST \(confirmEndpoint):\n\(link)",
+                link: link))
     }
 
     private static let invalidToken = AppError.validation([FieldError(pointer: "/token", message: "is invalid, used or expired")])

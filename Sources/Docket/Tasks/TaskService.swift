@@ -128,13 +128,15 @@ struct TaskService: Sendable {
     /// One page of the owner's tasks.
     func list(_ query: TaskListQuery, cursor: String?, logger: Logger) async throws -> Components.Schemas.TaskPage {
         var query = query
+        // The fingerprint hashes every filter; compute it once per request, not once per cursor operation.
+        let fingerprint = query.fingerprint
         if let cursor {
             guard query.offset == 0 else { throw AppError(.badRequest, "Use either cursor or offset, not both.") }
-            query.after = try cursors.decode(cursor, fingerprint: query.fingerprint)
+            query.after = try cursors.decode(cursor, fingerprint: fingerprint)
         }
         let (rows, total) = try await store.list(query, logger: logger)
         let page = Array(rows.prefix(query.limit))
-        let nextCursor = rows.count > query.limit ? page.last.map { cursors.encode(query.position(of: $0), fingerprint: query.fingerprint) } : nil
+        let nextCursor = rows.count > query.limit ? page.last.map { cursors.encode(query.position(of: $0), fingerprint: fingerprint) } : nil
         return Components.Schemas.TaskPage(items: page.map(Components.Schemas.Task.init), limit: query.limit, nextCursor: nextCursor, total: total)
     }
 
