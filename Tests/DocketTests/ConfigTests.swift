@@ -69,3 +69,52 @@ struct ConfigTests {
         #expect(try DatabaseLocation(url: "postgres://docket:hunter2@db:5432/docket").redacted == "postgres://docket:***@db:5432/docket")
     }
 }
+
+@Suite("Configuration: tracing")
+struct TracingConfigTests {
+    @Test("the OTLP base endpoint gets /v1/traces; a traces endpoint is used as is and wins")
+    func endpoints() throws {
+        #expect(
+            try DocketConfig.load(from: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]).tracing.endpoint
+                == "http://collector:4318/v1/traces")
+        #expect(
+            try DocketConfig.load(from: ["OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector/otlp/"]).tracing.endpoint
+                == "https://collector/otlp/v1/traces")
+        let both = try DocketConfig.load(from: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://traces:9999/in",
+        ])
+        #expect(both.tracing.endpoint == "http://traces:9999/in")
+        #expect(try DocketConfig.load(from: [:]).tracing == TracingSettings())
+    }
+
+    @Test("protocol, headers and service name are read")
+    func details() throws {
+        let tracing = try DocketConfig.load(from: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=abc%3D1, tenant = blue", "OTEL_SERVICE_NAME": "docket-eu",
+        ]).tracing
+        #expect(tracing.encoding == .json)
+        #expect(tracing.headers == [.init(name: "x-api-key", value: "abc=1"), .init(name: "tenant", value: "blue")])
+        #expect(tracing.serviceName == "docket-eu")
+    }
+
+    @Test(
+        "unusable tracing values name their variable",
+        arguments: [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector/v1/traces"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "no-equals-sign"),
+            ("OTEL_SDK_DISABLED", "maybe"),
+        ])
+    func invalid(variable: String, value: String) throws {
+        var environment = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]
+        environment[variable] = value
+        #expect(throws: ConfigError.self) { try DocketConfig.load(from: environment) }
+        do {
+            _ = try DocketConfig.load(from: environment)
+        } catch {
+            #expect(error.variable == variable)
+        }
+    }
+}

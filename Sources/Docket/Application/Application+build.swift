@@ -8,28 +8,34 @@ import NIOCore
 import NIOSSL
 import OpenAPIHummingbird
 import OpenAPIRuntime
+import ServiceLifecycle
 
 /// Builds the whole application from its configuration; the only place that knows every concrete type.
 public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try DocketDatabase(location: config.database, poolSize: config.databasePoolSize, logger: logger)
     let mailer = OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
-    return try await buildApplication(config: config, database: database, mailer: mailer, metrics: DocketMetrics(), logger: logger)
+    let tracing = try RequestTracing.make(config.tracing, logger: logger)
+    return try await buildApplication(
+        config: config, database: database, mailer: mailer, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing,
+        logger: logger)
 }
 
-/// Builds the application around an already opened database, a mailer and a metrics registry (tests keep handles on all three).
-func buildApplication(config: DocketConfig, database: DocketDatabase, mailer: any Mailer, metrics: DocketMetrics, logger: Logger)
-    async throws -> some ApplicationProtocol
-{
+/// Builds the application around an already opened database, a mailer, a metrics registry and optional tracing
+/// (tests keep handles on all of them).
+func buildApplication(
+    config: DocketConfig, database: DocketDatabase, mailer: any Mailer, metrics: DocketMetrics, tracing: RequestTracing? = nil,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
     let hasher = PasswordHasher(
         parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
     let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, logger: logger)
-    let router = try buildRouter(config: config, handler: handler, metrics: metrics)
+    let router = try buildRouter(config: config, handler: handler, metrics: metrics, tracing: tracing)
     let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
         router: router,
         server: try serverBuilder(config.server),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [database, hasher],
+        services: [database, hasher] as [any Service] + (tracing?.services ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
             logger.notice(
@@ -99,7 +105,9 @@ func buildHandler(
 }
 
 /// Builds the router: middleware in order (outermost first), then every operation of the contract.
-func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetrics) throws -> Router<DocketRequestContext> {
+func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetrics, tracing: RequestTracing?) throws
+    -> Router<DocketRequestContext>
+{
     let recorder = RouteRecorder()
     try handler.registerHandlers(on: recorder)
     let classifier = ErrorClassifier(routes: RouteTable(recorder.routes), maxBodyBytes: config.maxBodyBytes)
@@ -107,6 +115,7 @@ func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetri
     let router = Router(context: DocketRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: config.server.trustedProxies, servesTLS: config.server.tlsCertificateFile != nil))
+    if let tracing { router.add(middleware: TracingMiddleware(tracing: tracing)) }
     if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
     router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: SecurityHeadersMiddleware(docsInlineScript: ContractDocuments.inlineScript))

@@ -19,7 +19,8 @@ extension DocketConfig {
             autoMigrate: try reader.boolean("DOCKET_AUTO_MIGRATE", default: true),
             shutdownTimeout: .seconds(try reader.integer("DOCKET_SHUTDOWN_TIMEOUT", default: 10, in: 0...3600)),
             auth: try reader.authSettings(),
-            server: try reader.serverSettings()
+            server: try reader.serverSettings(),
+            tracing: try reader.tracingSettings()
         )
     }
 
@@ -57,7 +58,8 @@ struct EnvironmentReader {
 
     init(_ values: [String: String]) { self.values = values }
 
-    private func raw(_ name: String) -> String? {
+    /// The value of `name` without surrounding spaces, or nil when unset or blank.
+    func raw(_ name: String) -> String? {
         guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }

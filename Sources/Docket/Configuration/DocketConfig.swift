@@ -40,6 +40,8 @@ public struct DocketConfig: Sendable {
     public var auth: AuthSettings
     /// Metrics, CORS, proxies, TLS and connection limits.
     public var server: ServerSettings
+    /// Where request traces are exported (OTLP/HTTP), if anywhere.
+    public var tracing: TracingSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -54,7 +56,8 @@ public struct DocketConfig: Sendable {
         autoMigrate: Bool = true,
         shutdownTimeout: Duration = .seconds(10),
         auth: AuthSettings = AuthSettings(),
-        server: ServerSettings = ServerSettings()
+        server: ServerSettings = ServerSettings(),
+        tracing: TracingSettings = TracingSettings()
     ) {
         self.host = host
         self.port = port
@@ -68,6 +71,7 @@ public struct DocketConfig: Sendable {
         self.shutdownTimeout = shutdownTimeout
         self.auth = auth
         self.server = server
+        self.tracing = tracing
     }
 
     /// The base URL of links in emails.

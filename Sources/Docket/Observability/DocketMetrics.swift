@@ -2,9 +2,11 @@ import CoreMetrics
 import Foundation
 import Prometheus
 import Synchronization
+import Tracing
 
 /// Docket's metrics, made through swift-metrics with an explicit Prometheus factory (no process-wide bootstrap),
-/// so every application instance (and every test) has its own registry.
+/// so every application instance (and every test) has its own registry. When given a tracer, the database operations
+/// it times are also recorded as client spans of the request being served.
 public final class DocketMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
@@ -17,10 +19,13 @@ public final class DocketMetrics: Sendable {
     let requestsInFlight: Meter
     /// Password hashes being computed or waiting right now.
     let hashesInFlight: Meter
+    /// Records database operations as spans when tracing is on.
+    private let tracer: (any Tracer)?
 
-    /// Metrics recorded into `registry`.
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// Metrics recorded into `registry`; database spans go to `tracer` when there is one.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), tracer: (any Tracer)? = nil) {
         self.registry = registry
+        self.tracer = tracer
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -72,11 +77,21 @@ public final class DocketMetrics: Sendable {
         timer.recordNanoseconds(nanoseconds)
     }
 
-    /// Runs `body`, recording its duration as database operation `operation`.
+    /// Runs `body`, recording its duration as database operation `operation` (and a `db <operation>` span when tracing).
     func timed<Value>(_ operation: String, _ body: () async throws -> Value) async rethrows -> Value {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { queryDuration(operation, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-        return try await body()
+        guard let tracer, let parent = InstrumentationContext.current else { return try await body() }
+        let span = tracer.startSpan("db \(operation)", context: parent, ofKind: .client)
+        defer { span.end() }
+        span.attributes["db.operation.name"] = operation
+        do {
+            return try await body()
+        } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
     }
 
     private func count(_ name: String, _ label: (String, String)) {

@@ -11,11 +11,15 @@ struct TestApp {
     var config: DocketConfig
     let logs = LogSink.memory()
     let mailer = MemoryMailer()
-    let metrics = DocketMetrics()
+    let metrics: DocketMetrics
+    /// Spans of every request, when the test asked for tracing.
+    let tracing: RequestTracing?
 
     /// A test configuration with a fresh database and data directory; `configure` may change anything before the app is built.
     /// Argon2id runs with small (still real) parameters so the suite stays quick; rate limits are generous unless a test lowers them.
-    static func make(_ backend: TestBackend, configure: (inout DocketConfig) -> Void = { _ in }) async throws -> TestApp {
+    static func make(_ backend: TestBackend, tracing: RequestTracing? = nil, configure: (inout DocketConfig) -> Void = { _ in }) async throws
+        -> TestApp
+    {
         let location = try await backend.freshLocation()
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("docket-data-\(UUID().uuidString)").path
         var auth = AuthSettings()
@@ -25,7 +29,7 @@ struct TestApp {
         var config = DocketConfig(
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, database: location, logLevel: .debug, auth: auth)
         configure(&config)
-        return TestApp(backend: backend, config: config)
+        return TestApp(backend: backend, config: config, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing)
     }
 
     /// Runs `body` with an HTTP client talking to the app, and a handle on its database to check what is stored.
@@ -35,7 +39,7 @@ struct TestApp {
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
         let database = try DocketDatabase(location: config.database, poolSize: 2, logger: logger)
-        let app = try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, logger: logger)
+        let app = try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, tracing: tracing, logger: logger)
         return try await app.test(setup) { client in
             try await body(client, database)
         }
