@@ -7,5 +7,6 @@ struct VersionCommand: AsyncParsableCommand {
 
     func run() async throws {
         print("docket \(DocketVersion.current)")
+        print("trace export (OTLP/HTTP): \(RequestTracing.exportBuiltIn ? "built in" : "not built in (build with --traits OpenTelemetry)")")
     }
 }

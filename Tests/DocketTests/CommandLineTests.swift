@@ -104,6 +104,15 @@ struct CommandLineTests {
         let healthy = try DocketProcess.run(["doctor"], environment: env)
         #expect(healthy.status == 0, "\(healthy.stdout)")
         #expect(healthy.stdout.contains("database reachable") && healthy.stdout.contains("all migrations applied"))
+        #expect(healthy.stdout.contains("tracing: off"))
+        var traced = env
+        traced["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318"
+        let tracing = try DocketProcess.run(["doctor"], environment: traced)
+        if RequestTracing.exportBuiltIn {
+            #expect(tracing.status == 0 && tracing.stdout.contains("spans are exported to http://127.0.0.1:4318/v1/traces"))
+        } else {
+            #expect(tracing.status == 1 && tracing.stdout.contains("has no OTLP exporter"))
+        }
         var down = env
         down["DATABASE_URL"] = "postgres://nobody:secret@127.0.0.1:1/none"
         let unreachable = try DocketProcess.run(["doctor"], environment: down)
@@ -138,7 +147,9 @@ struct CommandLineTests {
 
     @Test("an invalid setting stops start-up with one line naming the variable and a non-zero exit")
     func invalidConfiguration() throws {
-        for (variable, value) in [("DOCKET_PORT", "eighty"), ("DATABASE_URL", "mysql://db/x"), ("DOCKET_LOG_FORMAT", "yaml")] {
+        for (variable, value) in [
+            ("DOCKET_PORT", "eighty"), ("DATABASE_URL", "mysql://db/x"), ("DOCKET_LOG_FORMAT", "yaml"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector"),
+        ] {
             var env = Self.environment(.sqlite(path: "/tmp/unused.sqlite"))
             env[variable] = value
             let result = try DocketProcess.run(["serve"], environment: env)
@@ -148,10 +159,12 @@ struct CommandLineTests {
         }
     }
 
-    @Test("version prints the version")
+    @Test("version prints the version and whether trace export is built in")
     func version() throws {
         let result = try DocketProcess.run(["version"], environment: [:])
-        #expect(result.stdout == "docket \(DocketVersion.current)\n")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first == "docket \(DocketVersion.current)")
+        #expect(lines.last?.hasPrefix("trace export (OTLP/HTTP): \(RequestTracing.exportBuiltIn ? "built in" : "not built in")") == true)
     }
 
     @Test("SIGTERM lets an in-flight request finish, closes cleanly and exits 0")

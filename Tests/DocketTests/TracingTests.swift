@@ -92,5 +92,9 @@ struct TracingTests {
         #expect(tracing == nil)
         let disabled = try DocketConfig.load(from: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_SDK_DISABLED": "true"])
         #expect(disabled.tracing.endpoint == nil)
+        var settings = TracingSettings()
+        settings.endpoint = "http://127.0.0.1:9/v1/traces"
+        let configured = try RequestTracing.make(settings, logger: Logger(label: "test"))
+        #expect((configured != nil) == RequestTracing.exportBuiltIn, "without the trait a configured endpoint only logs a warning")
     }
 }

@@ -36,10 +36,23 @@ public struct Doctor: Sendable {
         } catch {
             findings.append(Finding(ok: false, message: "database cannot be opened: \(error)"))
         }
+        findings.append(checkTracing())
         if config.server.corsOrigins.isEmpty {
             findings.append(Finding(ok: true, message: "CORS: no browser origins allowed (set DOCKET_CORS_ORIGINS for web apps)"))
         }
         return findings
+    }
+
+    private func checkTracing() -> Finding {
+        guard let endpoint = config.tracing.endpoint else {
+            return Finding(ok: true, message: "tracing: off (set OTEL_EXPORTER_OTLP_ENDPOINT to export traces)")
+        }
+        guard RequestTracing.exportBuiltIn else {
+            return Finding(
+                ok: false,
+                message: "tracing: OTEL_EXPORTER_OTLP_ENDPOINT is set but this build has no OTLP exporter (build with --traits OpenTelemetry)")
+        }
+        return Finding(ok: true, message: "tracing: spans are exported to \(endpoint) (\(config.tracing.encoding.rawValue))")
     }
 
     private func checkDataDirectory() -> Finding {
