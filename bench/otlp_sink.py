@@ -6,6 +6,7 @@ counts requests and bytes, answers an empty success. Stops by itself after --sec
 """
 import argparse
 import http.server
+import signal
 import threading
 
 
@@ -33,8 +34,14 @@ def main():
     parser.add_argument("--seconds", type=int, default=600)
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Sink)
-    threading.Timer(args.seconds, server.shutdown).start()
-    server.serve_forever()
+    timer = threading.Timer(args.seconds, server.shutdown)
+    timer.daemon = True
+    timer.start()
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     print(f"otlp sink: {Sink.exports} exports, {Sink.received} bytes", flush=True)
 
 
