@@ -36,6 +36,21 @@ struct CommandLineTests {
         #expect(try DocketProcess.run(["migrate", "status"], environment: env).stdout.contains("pending"))
     }
 
+    @Test("several processes migrating one database at once take turns: each migration is applied once", arguments: TestBackend.all)
+    func concurrentMigrations(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let env = Self.environment(location)
+        let processes = try (0..<4).map { _ in try DocketProcess.start(["migrate", "up"], environment: env) }
+        while processes.contains(where: \.isRunning) { try await Task.sleep(for: .milliseconds(20)) }
+        let statuses = processes.map(\.terminationStatus)
+        #expect(statuses == [0, 0, 0, 0])
+        let database = try DocketDatabase(location: location, poolSize: 1, logger: .init(label: "test"))
+        let rows = try await database.sql(logger: database.logger).raw("SELECT name FROM _fluent_migrations").all()
+        let names = try rows.map { try $0.decode(column: "name", as: String.self) }
+        await database.close()
+        #expect(names.sorted() == DocketMigrations.all.map(\.name).sorted())
+    }
+
     @Test("user create makes an admin who can sign in; the password comes from stdin", arguments: TestBackend.all)
     func createAdmin(backend: TestBackend) async throws {
         let location = try await backend.freshLocation()

@@ -15,25 +15,32 @@ extension DocketDatabase {
         Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(), migrationLogLevel: .debug)
     }
 
-    /// Applies every pending migration as one batch; returns the names applied.
+    private var migrationLock: MigrationLock { MigrationLock(location: location, logger: logger) }
+
+    /// Applies every pending migration as one batch; returns the names applied. Processes migrating the same
+    /// PostgreSQL database at once take turns (the later ones find nothing pending).
     @discardableResult
     public func migrateUp() async throws -> [String] {
         try await configureConnections()
-        try await migrator.setupIfNeeded().get()
-        let pending = try await migrator.previewPrepareBatch().get().map { $0.0.name }
-        try await migrator.prepareBatch().get()
-        for name in pending { logger.info("migration applied", metadata: ["migration": .string(name)]) }
-        return pending
+        return try await migrationLock.withLock {
+            try await migrator.setupIfNeeded().get()
+            let pending = try await migrator.previewPrepareBatch().get().map { $0.0.name }
+            try await migrator.prepareBatch().get()
+            for name in pending { logger.info("migration applied", metadata: ["migration": .string(name)]) }
+            return pending
+        }
     }
 
     /// Reverts the most recent batch; returns the names reverted.
     @discardableResult
     public func migrateRevert() async throws -> [String] {
-        try await migrator.setupIfNeeded().get()
-        let reverting = try await migrator.previewRevertLastBatch().get().map { $0.0.name }
-        try await migrator.revertLastBatch().get()
-        for name in reverting { logger.info("migration reverted", metadata: ["migration": .string(name)]) }
-        return reverting
+        try await migrationLock.withLock {
+            try await migrator.setupIfNeeded().get()
+            let reverting = try await migrator.previewRevertLastBatch().get().map { $0.0.name }
+            try await migrator.revertLastBatch().get()
+            for name in reverting { logger.info("migration reverted", metadata: ["migration": .string(name)]) }
+            return reverting
+        }
     }
 
     /// Every known migration in order, with the batch it was applied in.

@@ -18,6 +18,20 @@ struct DocketProcess {
         let stderr: String
     }
 
+    /// Starts `docket arguments…` with `environment` (plus PATH) and its output discarded; the caller waits for it.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs `docket arguments…` to completion with `environment` (plus PATH), feeding `input` to standard input.
     static func run(_ arguments: [String], environment: [String: String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
         let process = Process()
