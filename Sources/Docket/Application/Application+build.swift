@@ -35,7 +35,8 @@ func buildApplication(
         router: router,
         server: try serverBuilder(config.server),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [database, hasher] as [any Service] + (tracing?.services ?? []),
+        services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
+            + (tracing?.services ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
             logger.notice(
@@ -57,6 +58,13 @@ func buildApplication(
         }
     }
     return app
+}
+
+/// Background upkeep next to the server: the expired-row purger, unless turned off.
+func maintenance(config: DocketConfig, database: DocketDatabase, logger: Logger) -> [any Service] {
+    guard config.purgeInterval > .zero else { return [] }
+    let bucketIdle = max(config.auth.ipLimit.periodSeconds, config.auth.accountLimit.periodSeconds)
+    return [ExpiredRowPurger(database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle, logger: logger)]
 }
 
 /// HTTP/1.1 with idle and header-size limits, wrapped in TLS when a certificate is configured.

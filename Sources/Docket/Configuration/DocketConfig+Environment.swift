@@ -18,6 +18,7 @@ extension DocketConfig {
             maxBodyBytes: try reader.integer("DOCKET_MAX_BODY_BYTES", default: 1_048_576, in: 1...1_073_741_824),
             autoMigrate: try reader.boolean("DOCKET_AUTO_MIGRATE", default: true),
             shutdownTimeout: .seconds(try reader.integer("DOCKET_SHUTDOWN_TIMEOUT", default: 10, in: 0...3600)),
+            purgeInterval: .seconds(try reader.integer("DOCKET_PURGE_INTERVAL", default: 3600, in: 0...604_800)),
             auth: try reader.authSettings(),
             server: try reader.serverSettings(),
             tracing: try reader.tracingSettings()

@@ -15,6 +15,7 @@ import Logging
 /// - `DOCKET_MAX_BODY_BYTES` (integer ≥ 1, default 1048576): larger request bodies get 413.
 /// - `DOCKET_AUTO_MIGRATE` (boolean, default `true`): `serve` applies pending migrations first.
 /// - `DOCKET_SHUTDOWN_TIMEOUT` (seconds, default `10`): how long in-flight requests may finish after SIGTERM.
+/// - `DOCKET_PURGE_INTERVAL` (seconds, default `3600`, `0` turns it off): how often expired rows are deleted.
 public struct DocketConfig: Sendable {
     /// Address the HTTP server binds.
     public var host: String
@@ -36,6 +37,8 @@ public struct DocketConfig: Sendable {
     public var autoMigrate: Bool
     /// How long in-flight requests may take to finish once shutdown begins.
     public var shutdownTimeout: Duration
+    /// How often expired idempotency keys, tokens and idle rate-limit buckets are deleted; zero turns it off.
+    public var purgeInterval: Duration
     /// Tokens, password hashing, rate limits and emailed links.
     public var auth: AuthSettings
     /// Metrics, CORS, proxies, TLS and connection limits.
@@ -55,6 +58,7 @@ public struct DocketConfig: Sendable {
         maxBodyBytes: Int = 1_048_576,
         autoMigrate: Bool = true,
         shutdownTimeout: Duration = .seconds(10),
+        purgeInterval: Duration = .seconds(3600),
         auth: AuthSettings = AuthSettings(),
         server: ServerSettings = ServerSettings(),
         tracing: TracingSettings = TracingSettings()
@@ -69,6 +73,7 @@ public struct DocketConfig: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.autoMigrate = autoMigrate
         self.shutdownTimeout = shutdownTimeout
+        self.purgeInterval = purgeInterval
         self.auth = auth
         self.server = server
         self.tracing = tracing

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// Deletes rows that can no longer change any answer, every `interval`, so the tables that grow with traffic stay
+/// bounded: idempotency keys past their 24 hours, refresh and emailed tokens a day after they expired, and rate-limit
+/// buckets idle long enough to have refilled. Every node may run it; the deletes are idempotent. The audit log is kept.
+final class ExpiredRowPurger: Service, Sendable {
+    /// How long expired tokens are kept (so a late replay is still recognised for a while).
+    static let expiredTokenGrace: TimeInterval = 24 * 3600
+
+    /// Rows deleted by one pass, by table.
+    struct Counts: Equatable {
+        var idempotencyKeys = 0
+        var refreshTokens = 0
+        var oneTimeTokens = 0
+        var rateLimitBuckets = 0
+        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + rateLimitBuckets }
+    }
+
+    private let database: DocketDatabase
+    private let interval: Duration
+    private let bucketIdleSeconds: Double
+    private let logger: Logger
+
+    /// A purger for `database` running every `interval`; buckets idle for `bucketIdleSeconds` are full again and go.
+    init(database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, logger: Logger) {
+        self.database = database
+        self.interval = interval
+        self.bucketIdleSeconds = Double(bucketIdleSeconds)
+        self.logger = logger
+    }
+
+    /// Purges every `interval` until graceful shutdown; a failed pass (say, the database is down) is logged and retried
+    /// at the next tick.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: self.interval)
+                } catch {
+                    return
+                }
+                do {
+                    let counts = try await self.purge(now: Date())
+                    if counts.total > 0 {
+                        self.logger.info(
+                            "expired rows purged",
+                            metadata: [
+                                "idempotency_keys": "\(counts.idempotencyKeys)", "refresh_tokens": "\(counts.refreshTokens)",
+                                "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
+                            ])
+                    }
+                } catch {
+                    self.logger.warning("purge of expired rows failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+                }
+            }
+        }
+    }
+
+    /// One pass, as if the time were `now`.
+    func purge(now: Date) async throws -> Counts {
+        let sql = database.sql(logger: logger)
+        let tokenCutoff = now.addingTimeInterval(-Self.expiredTokenGrace)
+        var counts = Counts()
+        counts.idempotencyKeys = try await deleted(
+            sql.delete(from: "idempotency_keys")
+                .where("created_at", .lessThanOrEqual, SQLBind(Microseconds.of(now) - IdempotencyStore.lifetime)).returning("id"))
+        counts.refreshTokens = try await deleted(
+            sql.delete(from: "refresh_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
+        counts.oneTimeTokens = try await deleted(
+            sql.delete(from: "one_time_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
+        counts.rateLimitBuckets = try await deleted(
+            sql.delete(from: "rate_limit_buckets")
+                .where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds)).returning("key"))
+        return counts
+    }
+
+    private func deleted(_ query: SQLReturningResultBuilder<SQLDeleteBuilder>) async throws -> Int {
+        try await query.all().count
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+@testable import Docket
+
+@Suite("Expired-row purge")
+struct PurgeTests {
+    @Test("a purge deletes only what can no longer change an answer, and the API keeps working", arguments: TestBackend.all)
+    func purgesExpiredRows(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { client, database in
+            let email = uniqueEmail()
+            let tokens = try await client.register(email: email)
+            #expect(try await client.login(email: email).status == .ok)
+            _ = try await client.createTask(["title": "once"], as: tokens, headers: [HTTPField.Name("Idempotency-Key")!: "purge-1"])
+            #expect(try await client.send(.post, "/api/v1/auth/password-reset", json: ["email": email]).status == .accepted)
+            let sql = database.sql(logger: database.logger)
+            let before = try await Self.counts(sql)
+            #expect(before.idempotencyKeys == 1)
+            #expect(before.refreshTokens == 2)
+            #expect(before.oneTimeTokens == 1)
+            #expect(before.rateLimitBuckets >= 1)
+
+            let purger = ExpiredRowPurger(database: database, interval: .seconds(3600), bucketIdleSeconds: 300, logger: database.logger)
+            #expect(try await purger.purge(now: Date()).total == 0, "nothing has expired yet")
+
+            // A day and half an hour on: the idempotency key's 24 hours are over and every bucket has refilled; the
+            // reset token (1 hour) has been expired for less than the grace day and stays, as do the refresh tokens.
+            let dayLater = try await purger.purge(now: Date().addingTimeInterval(24.5 * 3600))
+            #expect(dayLater.idempotencyKeys == 1)
+            #expect(dayLater.rateLimitBuckets == before.rateLimitBuckets)
+            #expect(dayLater.refreshTokens == 0 && dayLater.oneTimeTokens == 0)
+
+            // Past the refresh tokens' 30 days plus the grace day: the tokens go as well.
+            let monthLater = try await purger.purge(now: Date().addingTimeInterval(32 * 86_400))
+            #expect(monthLater.refreshTokens == 2 && monthLater.oneTimeTokens == 1)
+            let after = try await Self.counts(sql)
+            #expect(after.total == 0)
+
+            // Accounts and tasks are never touched; the access token and the replayed key still behave.
+            let list = try await client.listTasks("limit=10", as: tokens)
+            #expect(list.status == .ok)
+            #expect(try list.decode(TaskPageBody.self).items.map(\.title) == ["once"])
+            #expect(try await client.login(email: email).status == .ok)
+        }
+    }
+
+    @Test("the running server purges on its interval and logs what it deleted")
+    func purgesInBackground() async throws {
+        let app = try await TestApp.make(.sqlite) { $0.purgeInterval = .milliseconds(100) }
+        try await app.run { client, database in
+            let tokens = try await client.register()
+            _ = try await client.createTask(["title": "once"], as: tokens, headers: [HTTPField.Name("Idempotency-Key")!: "old-key"])
+            let sql = database.sql(logger: database.logger)
+            try await sql.raw("UPDATE idempotency_keys SET created_at = 0").run()
+            let deadline = ContinuousClock.now + .seconds(10)
+            var remaining = 1
+            while remaining > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                remaining = try await sql.raw("SELECT COUNT(*) AS n FROM idempotency_keys").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(remaining == 0)
+        }
+        #expect(app.logs.lines.contains { $0.contains("expired rows purged") && $0.contains("\"idempotency_keys\":\"1\"") })
+    }
+
+    @Test("DOCKET_PURGE_INTERVAL sets the interval; 0 turns the purger off")
+    func interval() throws {
+        #expect(try DocketConfig.load(from: [:]).purgeInterval == .seconds(3600))
+        #expect(try DocketConfig.load(from: ["DOCKET_PURGE_INTERVAL": "60"]).purgeInterval == .seconds(60))
+        let off = try DocketConfig.load(from: ["DOCKET_PURGE_INTERVAL": "0"])
+        #expect(
+            maintenance(config: off, database: try DocketDatabase(location: off.database, logger: .init(label: "t")), logger: .init(label: "t"))
+                .isEmpty)
+        #expect(throws: ConfigError.self) { try DocketConfig.load(from: ["DOCKET_PURGE_INTERVAL": "-1"]) }
+    }
+
+    private static func counts(_ sql: any SQLDatabase) async throws -> ExpiredRowPurger.Counts {
+        func count(_ table: String) async throws -> Int {
+            try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+        }
+        return ExpiredRowPurger.Counts(
+            idempotencyKeys: try await count("idempotency_keys"), refreshTokens: try await count("refresh_tokens"),
+            oneTimeTokens: try await count("one_time_tokens"), rateLimitBuckets: try await count("rate_limit_buckets"))
+    }
+}
