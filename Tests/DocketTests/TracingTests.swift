@@ -14,8 +14,7 @@ struct TracingTests {
     @Test("each request is a server span named by its route template, continuing the caller's trace", arguments: TestBackend.all)
     func serverSpans(backend: TestBackend) async throws {
         let tracer = RecordingTracer()
-        let tracing = RequestTracing(tracer: tracer, traceID: { $0[RecordedSpanIdentity.Key.self]?.traceID }, services: [])
-        let app = try await TestApp.make(backend, tracing: tracing)
+        let app = try await TestApp.make(backend, tracing: tracer.tracing)
         let taskID = try await app.run { client, _ in
             let tokens = try await client.register()
             let task = try await client.createTask(["title": "traced"], as: tokens)
@@ -52,8 +51,7 @@ struct TracingTests {
     @Test("a request without traceparent starts a new trace; its log lines carry the new trace ID")
     func newTrace() async throws {
         let tracer = RecordingTracer()
-        let tracing = RequestTracing(tracer: tracer, traceID: { $0[RecordedSpanIdentity.Key.self]?.traceID }, services: [])
-        let app = try await TestApp.make(.sqlite, tracing: tracing)
+        let app = try await TestApp.make(.sqlite, tracing: tracer.tracing)
         try await app.run { client, _ in
             let response = try await client.send(.get, "/nope", headers: [.requestID: "untraced-request"])
             try response.expectProblem(.notFound, "not-found")
@@ -69,8 +67,7 @@ struct TracingTests {
     @Test("a server error marks the server span and the failing database span as errors")
     func serverErrorStatus() async throws {
         let tracer = RecordingTracer()
-        let tracing = RequestTracing(tracer: tracer, traceID: { $0[RecordedSpanIdentity.Key.self]?.traceID }, services: [])
-        let app = try await TestApp.make(.sqlite, tracing: tracing)
+        let app = try await TestApp.make(.sqlite, tracing: tracer.tracing)
         try await app.run { client, database in
             let tokens = try await client.register()
             // Break storage underneath the server: the listing query cannot run.

@@ -3,6 +3,8 @@ import Instrumentation
 import Synchronization
 import Tracing
 
+@testable import Docket
+
 /// An in-memory tracer that keeps every span it makes, reads W3C `traceparent`, and links children to parents, so
 /// tests can check which spans a request produced without an exporter.
 final class RecordingTracer: Tracer, Sendable {
@@ -10,6 +12,11 @@ final class RecordingTracer: Tracer, Sendable {
 
     /// Every span started so far, in start order.
     var recorded: [RecordedSpan] { spans.withLock { $0 } }
+
+    /// Request tracing through this tracer (nothing to export, so no services).
+    var tracing: RequestTracing {
+        RequestTracing(tracer: self, traceID: { $0[RecordedSpanIdentity.Key.self]?.traceID }, services: [])
+    }
 
     func startSpan<Instant: TracerInstant>(
         _ operationName: String, context: @autoclosure () -> InstrumentationContext, ofKind kind: SpanKind, at instant: @autoclosure () -> Instant,
