@@ -17,17 +17,19 @@ public final class DocketDatabase: Service, Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
 
-    /// Opens (lazily) the database at `location`; creates the SQLite file's directory when missing.
+    /// Opens (lazily) the database at `location`; creates the SQLite file's directory when missing. SQLite's blocking
+    /// calls run on `threadPool`.
     public init(
         location: DatabaseLocation,
         poolSize: Int = 4,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        threadPool: NIOThreadPool = .singleton,
         logger: Logger
     ) throws {
         self.location = location
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+        self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
         switch location {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent

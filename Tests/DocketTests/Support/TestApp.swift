@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOPosix
 
 @testable import Docket
 
@@ -32,13 +33,22 @@ struct TestApp {
         return TestApp(backend: backend, config: config, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing)
     }
 
+    /// Threads for the blocking SQLite calls of every test app. The process-wide default has one thread per core, and a
+    /// connection waiting out SQLite's busy timeout holds its thread: with dozens of test databases in parallel, a few
+    /// such waits could starve every other test's queries (one database per process, as in production, cannot).
+    static let sqliteThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+
     /// Runs `body` with an HTTP client talking to the app, and a handle on its database to check what is stored.
     func run<Value>(
         _ setup: TestingSetup = .router,
         _ body: @Sendable (any TestClientProtocol, DocketDatabase) async throws -> Value
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
-        let database = try DocketDatabase(location: config.database, poolSize: 2, logger: logger)
+        let database = try DocketDatabase(location: config.database, poolSize: 2, threadPool: Self.sqliteThreads, logger: logger)
         let app = try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, tracing: tracing, logger: logger)
         return try await app.test(setup) { client in
             try await body(client, database)
