@@ -82,6 +82,7 @@ let package = Package(
             name: "DocketTests",
             dependencies: [
                 "Docket",
+                "DocketAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]

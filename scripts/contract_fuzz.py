@@ -37,7 +37,10 @@ def run_pass(base, token, examples, seed, extra):
     command = ["schemathesis", "--config-file", os.path.join(ROOT, "reliability", "schemathesis.toml"), "run",
                f"{base}/openapi.yaml", "--checks", "all", "-H", f"Authorization: Bearer {token}", "-n", str(examples),
                "--seed", str(seed), "--request-timeout", "10", "--no-color"] + extra
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    # schemathesis keeps a cache (.schemathesis/) in its working directory: keep it under the build folder.
+    cache = os.path.join(ROOT, ".build", "schemathesis")
+    os.makedirs(cache, exist_ok=True)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=cache)
     output = result.stdout + result.stderr
     generated = re.search(r"(\d+) generated", output)
     failures = re.search(r"(\d+) found (\d+) unique failures", output)

@@ -187,10 +187,7 @@ struct CommandLineTests {
         var env = Self.environment(try await TestBackend.sqlite.freshLocation())
         env["DOCKET_PORT"] = "0"
         env["DOCKET_LOG_LEVEL"] = "info"
-        let process = Process()
-        process.executableURL = DocketProcess.binary
-        process.arguments = ["serve"]
-        process.environment = env
+        let process = DocketProcess.make(["serve"], environment: env)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

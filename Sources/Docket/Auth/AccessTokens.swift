@@ -3,13 +3,6 @@ import Foundation
 import JWTKit
 import Synchronization
 
-/// What a verified access token says: whose it is and when it was issued and expires.
-struct VerifiedToken: Sendable {
-    let userID: UUID
-    let issuedAt: Date
-    let expiresAt: Date
-}
-
 /// Signs and verifies EdDSA access tokens with the keys from the shared key file.
 final class AccessTokens: Sendable {
     private let keys: JWTKeyCollection
@@ -112,16 +105,4 @@ final class AccessTokens: Sendable {
         let alg: String?
         let kid: String?
     }
-}
-
-/// Why an access token was refused (logged and counted, never sent to the client).
-enum TokenRejection: String, Error {
-    case missing, malformed
-    case badSignature = "bad_signature"
-    case unknownKey = "unknown_kid"
-    case expired
-    case notYetValid = "not_yet_valid"
-    case wrongAudience = "wrong_audience"
-    case inactiveUser = "inactive_user"
-    case revoked
 }

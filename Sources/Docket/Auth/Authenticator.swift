@@ -4,13 +4,6 @@ import HTTPTypes
 import Logging
 import Synchronization
 
-/// The caller behind a verified access token.
-struct AuthenticatedUser: Sendable {
-    let id: UUID
-    /// The role as stored now (not as stamped into the token), so a demotion takes effect within the cache lifetime.
-    let role: UserRole
-}
-
 /// Turns an `Authorization: Bearer` header into an `AuthenticatedUser`, checking the account is still active
 /// through a short-lived per-node cache instead of a database round-trip on every request.
 final class Authenticator: Sendable {
@@ -83,15 +76,4 @@ final class Authenticator: Sendable {
     func forget(_ userID: UUID) {
         _ = cache.withLock { $0.removeValue(forKey: userID) }
     }
-}
-
-extension AppError {
-    /// A 401 with the `WWW-Authenticate` challenge RFC 6750 asks for.
-    static func unauthorized(_ detail: String, invalidToken: Bool = false) -> AppError {
-        let challenge = invalidToken ? #"Bearer error="invalid_token""# : "Bearer"
-        return AppError(.unauthorized, detail, headers: [.wwwAuthenticate: challenge])
-    }
-
-    /// A 403 for a signed-in caller who may not do this.
-    static func forbidden(_ detail: String) -> AppError { AppError(.forbidden, detail) }
 }

@@ -7,7 +7,7 @@ import Synchronization
 
 /// Argon2id hashing on its own threads, with bounded concurrency and a bounded queue,
 /// so that a flood of logins cannot stall the event loops that serve everything else.
-public final class PasswordHasher: Service, Sendable {
+public final class PasswordHasher: PasswordHashing, Service, Sendable {
     let parameters: Argon2Parameters
     private let pool: NIOThreadPool
     private let queueLimit: Int
@@ -34,16 +34,23 @@ public final class PasswordHasher: Service, Sendable {
 
     /// Whether `password` matches the PHC-format `encoded` hash.
     public func verify(_ password: String, against encoded: String) async throws -> Bool {
-        try await run {
-            let bytes = Array(password.utf8)
-            return argon2id_verify(encoded, bytes, bytes.count) == ARGON2_OK.rawValue
-        }
+        try await run { Self.verifyNow(password, against: encoded) }
     }
 
     /// Whether `encoded` was made with other parameters than the current ones (and should be re-hashed).
     public func needsRehash(_ encoded: String) -> Bool {
+        Self.needsRehash(encoded, parameters: parameters)
+    }
+
+    static func needsRehash(_ encoded: String, parameters: Argon2Parameters) -> Bool {
         let expected = "$argon2id$v=19$m=\(parameters.memoryKiB),t=\(parameters.iterations),p=\(parameters.parallelism)$"
         return !encoded.hasPrefix(expected)
+    }
+
+    /// Checks `password` against `encoded` on the calling thread.
+    static func verifyNow(_ password: String, against encoded: String) -> Bool {
+        let bytes = Array(password.utf8)
+        return argon2id_verify(encoded, bytes, bytes.count) == ARGON2_OK.rawValue
     }
 
     private func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
@@ -59,6 +66,7 @@ public final class PasswordHasher: Service, Sendable {
         return try await pool.runIfActive(work)
     }
 
+    /// Hashes `password` on the calling thread.
     static func hashNow(_ password: String, parameters: Argon2Parameters) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)
         var generator = SystemRandomNumberGenerator()
@@ -82,9 +90,4 @@ public final class PasswordHasher: Service, Sendable {
         try? await gracefulShutdown()
         try await pool.shutdownGracefully()
     }
-}
-
-/// libargon2 refused to hash (it only does for invalid parameters or out of memory).
-struct PasswordHashingError: Error {
-    let code: Int32
 }

@@ -86,47 +86,10 @@ public struct SigningKeyFile: Codable, Sendable {
     }
 }
 
-/// A key file that cannot be used.
-public struct KeyFileError: Error, CustomStringConvertible {
-    let path: String
-    let reason: String
-    public var description: String { "\(path): \(reason)" }
-}
-
 extension JSONDecoder {
     static var withISODates: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
-    }
-}
-
-extension DocketConfig {
-    /// Where the JWT key file is: `DOCKET_JWT_KEYS_FILE`, or `jwt-keys.json` in the data directory.
-    public var keysFilePath: String {
-        auth.keysFile ?? (dataDirectory as NSString).appendingPathComponent("jwt-keys.json")
-    }
-}
-
-extension SigningKeyFile {
-    /// A secret for signing pagination cursors, derived from the signing key so every node sharing the file agrees.
-    var cursorSecret: SymmetricKey {
-        let signing = keys.first { $0.kid == signingKID }?.d ?? signingKID
-        return HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: Data(signing.utf8)), info: Data("docket pagination cursor v1".utf8), outputByteCount: 32)
-    }
-
-    /// The configured key file; without `DOCKET_JWT_KEYS_FILE`, the data directory's, generated on first start.
-    static func loadOrCreate(config: DocketConfig, logger: Logger) throws -> SigningKeyFile {
-        let path = config.keysFilePath
-        if config.auth.keysFile != nil || FileManager.default.fileExists(atPath: path) {
-            return try read(from: path)
-        }
-        let file = generated()
-        try file.write(to: path)
-        logger.warning(
-            "generated a JWT signing key; set DOCKET_JWT_KEYS_FILE to share keys between nodes",
-            metadata: ["path": .string(path), "kid": .string(file.signingKID)])
-        return file
     }
 }

@@ -36,45 +36,6 @@ public struct AuthSettings: Sendable {
     public init() {}
 }
 
-/// A token bucket: `capacity` requests, refilled evenly over `periodSeconds`.
-public struct RateLimitPolicy: Sendable, Equatable {
-    public var capacity: Int
-    public var periodSeconds: Int
-
-    /// A bucket of `capacity` refilled over `periodSeconds`.
-    public init(capacity: Int, periodSeconds: Int) {
-        self.capacity = capacity
-        self.periodSeconds = periodSeconds
-    }
-
-    /// Tokens regained per second.
-    var refillPerSecond: Double { Double(capacity) / Double(periodSeconds) }
-
-    /// Parses `capacity/seconds`, e.g. `20/60`.
-    init?(text: String) {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let capacity = Int(parts[0]), let period = Int(parts[1]), capacity >= 1, period >= 1 else { return nil }
-        self.init(capacity: capacity, periodSeconds: period)
-    }
-}
-
-/// Argon2id cost parameters.
-public struct Argon2Parameters: Sendable, Equatable {
-    public var memoryKiB: UInt32
-    public var iterations: UInt32
-    public var parallelism: UInt32
-
-    /// OWASP's recommendation: 19 MiB, 2 iterations, 1 lane.
-    public static let owasp = Argon2Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
-
-    /// Explicit parameters.
-    public init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
-        self.memoryKiB = memoryKiB
-        self.iterations = iterations
-        self.parallelism = parallelism
-    }
-}
-
 extension EnvironmentReader {
     func authSettings() throws(ConfigError) -> AuthSettings {
         var settings = AuthSettings()

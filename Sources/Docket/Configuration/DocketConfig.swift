@@ -82,9 +82,3 @@ public struct DocketConfig: Sendable {
     /// The base URL of links in emails.
     public var publicURL: String { auth.publicURL ?? "http://\(host):\(port)" }
 }
-
-/// How log lines are written.
-public enum LogFormat: String, Sendable {
-    case json
-    case text
-}

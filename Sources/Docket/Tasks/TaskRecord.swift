@@ -1,6 +1,6 @@
 import Foundation
 
-/// A stored task row, read and written with SQLKit (the hot path skips Fluent's model layer).
+/// A stored task row, read and written with SQLKit (the hot path skips Fluent's model layer); also its idempotent-replay form.
 struct TaskRecord: Codable, Sendable, Equatable {
     var id: UUID
     var userID: UUID
@@ -36,34 +36,4 @@ struct TaskRecord: Codable, Sendable, Equatable {
         dueAsc = dueDate ?? "9999-99-99"
         dueDesc = dueDate ?? "0000-00-00"
     }
-
-    /// The strong entity tag of this version.
-    var etag: String { "\"\(version)\"" }
-}
-
-/// Where a task stands.
-enum TaskStatus: String, Codable, Sendable, CaseIterable {
-    case todo
-    case inProgress = "in_progress"
-    case done
-}
-
-/// How important a task is; `rank` orders them.
-enum TaskPriority: String, Codable, Sendable, CaseIterable {
-    case low, medium, high
-
-    var rank: Int {
-        switch self {
-        case .low: 0
-        case .medium: 1
-        case .high: 2
-        }
-    }
-}
-
-/// Microsecond timestamps, the storage form of task times.
-enum Microseconds {
-    static func now() -> Int64 { of(Date()) }
-    static func of(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down)) }
-    static func date(_ value: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(value) / 1_000_000) }
 }

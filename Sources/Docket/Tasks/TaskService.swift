@@ -1,10 +1,9 @@
-import DocketAPI
 import FluentKit
 import Foundation
 import Logging
 import SQLKit
 
-/// The task operations, owner-scoped, with ETags, merge-patch semantics and idempotent creation.
+/// The task operations, owner-scoped, with version preconditions, merge-patch semantics and idempotent creation.
 struct TaskService: Sendable {
     let store: TaskStore
     let idempotency: IdempotencyStore
@@ -12,26 +11,16 @@ struct TaskService: Sendable {
     let audit: AuditLog
     let database: DocketDatabase
 
-    /// The fields of a new task, already decoded.
-    struct NewTask {
-        let title: String
-        let description: String?
-        let status: TaskStatus?
-        let priority: TaskPriority?
-        let dueDate: String?
-    }
+    /// The answer when a write's version precondition does not hold (HTTP: a failed `If-Match`).
+    static let versionMismatch = AppError(.preconditionFailed, "The task has changed since the given ETag; fetch it again.")
 
-    /// Creates a task; with an idempotency key, replays the first answer for the same body or refuses a different one.
-    func create(_ input: NewTask, requestHash: String, idempotencyKey: String?, owner: UUID, logger: Logger) async throws
-        -> Components.Schemas.Task
-    {
+    /// Creates a task; with an idempotency key, replays the first answer for the same request or refuses a different one.
+    /// `requestHash` fingerprints the request, so a key reused with another body can be told apart.
+    func create(_ input: NewTask, requestHash: String, idempotencyKey: String?, owner: UUID, logger: Logger) async throws -> TaskRecord {
         var errors: [FieldError] = []
         let title = TaskRules.title(input.title, into: &errors)
         let description = TaskRules.description(input.description, into: &errors)
         let dueDate = TaskRules.dueDate(input.dueDate, into: &errors)
-        if let key = idempotencyKey, key.isEmpty || key.count > 255 || !key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E }) {
-            throw AppError(.badRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters.")
-        }
         try CredentialRules.check(errors)
         let now = Microseconds.now()
         let status = input.status ?? .todo
@@ -41,23 +30,21 @@ struct TaskService: Sendable {
             updatedAt: now, version: 1)
         record.refreshSortKeys()
         let task = record
-        let wire = Components.Schemas.Task(task)
         guard let key = idempotencyKey else {
             try await store.insert(task, on: database.sql(logger: logger))
-            return wire
+            return task
         }
         for _ in 0..<2 {
             if let existing = try await idempotency.find(key: key, owner: owner, on: database.sql(logger: logger)) {
-                return try replay(existing, requestHash: requestHash)
+                return try await replay(existing, requestHash: requestHash, owner: owner, logger: logger)
             }
             do {
-                let body = String(decoding: try TaskJSON.encoder.encode(wire), as: UTF8.self)
                 try await database.database(logger: logger).transaction { db in
                     let sql = db as! any SQLDatabase
                     try await store.insert(task, on: sql)
-                    try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, taskID: task.id, responseBody: body, on: sql)
+                    try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, task: task, on: sql)
                 }
-                return wire
+                return task
             } catch let error as any DatabaseError where error.isConstraintFailure {
                 continue  // A concurrent request with the same key won; replay its answer.
             }
@@ -65,11 +52,14 @@ struct TaskService: Sendable {
         throw AppError(.conflict, "A request with this Idempotency-Key is in progress; retry shortly.")
     }
 
-    private func replay(_ entry: IdempotencyStore.Entry, requestHash: String) throws -> Components.Schemas.Task {
+    /// The task as first created; an entry stored by an older release (another body format) answers with the task as it is now.
+    private func replay(_ entry: IdempotencyStore.Entry, requestHash: String, owner: UUID, logger: Logger) async throws -> TaskRecord {
         guard SecureToken.constantTimeEquals(entry.requestHash, requestHash) else {
             throw AppError.validation([FieldError(pointer: "", message: "this Idempotency-Key was used with a different request body")])
         }
-        return try TaskJSON.decoder.decode(Components.Schemas.Task.self, from: Data(entry.responseBody.utf8))
+        if let task = entry.task { return task }
+        guard let current = try await store.find(entry.taskID, owner: owner, logger: logger) else { throw AppError.notFound("No such task.") }
+        return current
     }
 
     /// The owner's task, or 403 (someone else's, audited) or 404 (nobody's).
@@ -78,29 +68,29 @@ struct TaskService: Sendable {
         throw try await missing(id, owner: owner, origin: origin, logger: logger)
     }
 
-    /// Applies a merge patch (`present` lists the keys the client sent, so `null` can clear), honouring `If-Match`.
+    /// Applies a merge patch, honouring the version precondition.
     func patch(
-        _ id: UUID, owner: UUID, patch: Components.Schemas.TaskPatch, present: [String: Bool], ifMatch: String?, origin: RequestOrigin,
-        logger: Logger
+        _ id: UUID, owner: UUID, changes: TaskChanges, precondition: VersionPrecondition?, origin: RequestOrigin, logger: Logger
     ) async throws -> TaskRecord {
         var errors: [FieldError] = []
-        for field in ["title", "status", "priority"] where present[field] == false {
+        for (field, cleared) in [("title", changes.title.isClear), ("status", changes.status.isClear), ("priority", changes.priority.isClear)]
+        where cleared {
             errors.append(FieldError(pointer: "/\(field)", message: "must not be null"))
         }
-        let title = patch.title.map { TaskRules.title($0, into: &errors) }
-        let description = TaskRules.description(patch.description, into: &errors)
-        let dueDate = TaskRules.dueDate(patch.dueDate, into: &errors)
+        let title = changes.title.newValue.map { TaskRules.title($0, into: &errors) }
+        let description = TaskRules.description(changes.description.newValue, into: &errors)
+        let dueDate = TaskRules.dueDate(changes.dueDate.newValue, into: &errors)
         try CredentialRules.check(errors)
 
         for _ in 0..<50 {
             let current = try await get(id, owner: owner, origin: origin, logger: logger)
-            try ETag.check(ifMatch, current: current)
+            if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
             var next = current
             if let title { next.title = title }
-            if present["description"] != nil { next.description = description }
-            if present["due_date"] != nil { next.dueDate = dueDate }
-            if let priority = patch.priority { next.priority = TaskPriority(rawValue: priority.rawValue)! }
-            if let status = patch.status.flatMap({ TaskStatus(rawValue: $0.rawValue) }), status != current.status {
+            if case .keep = changes.description {} else { next.description = description }
+            if case .keep = changes.dueDate {} else { next.dueDate = dueDate }
+            if let priority = changes.priority.newValue { next.priority = priority }
+            if let status = changes.status.newValue, status != current.status {
                 next.status = status
                 next.completedAt = status == .done ? Microseconds.now() : nil
             }
@@ -109,24 +99,24 @@ struct TaskService: Sendable {
             next.version = current.version + 1
             next.updatedAt = max(Microseconds.now(), current.updatedAt + 1)
             if try await store.update(next, expectedVersion: current.version, logger: logger) { return next }
-            // Someone else changed it between our read and write: with If-Match that is a failed precondition, else retry.
-            if ifMatch != nil { throw ETag.failed }
+            // Someone else changed it between our read and write: with a precondition that is a failure, else retry.
+            if precondition != nil { throw Self.versionMismatch }
         }
         throw AppError(.conflict, "The task is being changed concurrently; retry.")
     }
 
-    /// Deletes the owner's task, honouring `If-Match`.
-    func delete(_ id: UUID, owner: UUID, ifMatch: String?, origin: RequestOrigin, logger: Logger) async throws {
+    /// Deletes the owner's task, honouring the version precondition.
+    func delete(_ id: UUID, owner: UUID, precondition: VersionPrecondition?, origin: RequestOrigin, logger: Logger) async throws {
         let current = try await get(id, owner: owner, origin: origin, logger: logger)
-        try ETag.check(ifMatch, current: current)
-        guard try await store.delete(id, owner: owner, version: ifMatch == nil ? nil : current.version, logger: logger) else {
-            if ifMatch != nil { throw ETag.failed }
+        if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
+        guard try await store.delete(id, owner: owner, version: precondition == nil ? nil : current.version, logger: logger) else {
+            if precondition != nil { throw Self.versionMismatch }
             throw AppError.notFound("No such task.")
         }
     }
 
     /// One page of the owner's tasks.
-    func list(_ query: TaskListQuery, cursor: String?, logger: Logger) async throws -> Components.Schemas.TaskPage {
+    func list(_ query: TaskListQuery, cursor: String?, logger: Logger) async throws -> TaskPage {
         var query = query
         // The fingerprint hashes every filter; compute it once per request, not once per cursor operation.
         let fingerprint = query.fingerprint
@@ -137,7 +127,7 @@ struct TaskService: Sendable {
         let (rows, total) = try await store.list(query, logger: logger)
         let page = Array(rows.prefix(query.limit))
         let nextCursor = rows.count > query.limit ? page.last.map { cursors.encode(query.position(of: $0), fingerprint: fingerprint) } : nil
-        return Components.Schemas.TaskPage(items: page.map(Components.Schemas.Task.init), limit: query.limit, nextCursor: nextCursor, total: total)
+        return TaskPage(items: page, limit: query.limit, nextCursor: nextCursor, total: total)
     }
 
     private func missing(_ id: UUID, owner: UUID, origin: RequestOrigin, logger: Logger) async throws -> AppError {
@@ -145,38 +135,4 @@ struct TaskService: Sendable {
         await audit.record(.crossUserAccess, userID: owner, origin: origin, details: "task \(id.uuidString.lowercased())", logger: logger)
         return AppError.forbidden("This task belongs to another user.")
     }
-}
-
-/// Strong ETags built from task versions, and `If-Match` checks.
-enum ETag {
-    static let failed = AppError(.preconditionFailed, "The task has changed since the given ETag; fetch it again.")
-
-    /// Throws 412 unless `ifMatch` is absent, `*`, or lists the current ETag.
-    static func check(_ ifMatch: String?, current: TaskRecord) throws {
-        guard let ifMatch else { return }
-        let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard tags.contains("*") || tags.contains(current.etag) else { throw failed }
-    }
-
-    /// Whether an `If-None-Match` value names the current ETag (weak comparison, as RFC 9110 asks for GET).
-    static func matches(_ ifNoneMatch: String?, current: TaskRecord) -> Bool {
-        guard let ifNoneMatch else { return false }
-        let tags = ifNoneMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return tags.contains("*") || tags.contains { $0 == current.etag || $0 == "W/" + current.etag }
-    }
-}
-
-/// JSON coding of stored responses, matching the API's date format.
-enum TaskJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
 }

@@ -18,13 +18,26 @@ struct DocketProcess {
         let stderr: String
     }
 
-    /// Starts `docket arguments…` with `environment` (plus PATH) and its output discarded; the caller waits for it.
-    static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+    /// An unstarted `docket arguments…` in the temporary directory with `environment` plus PATH and, under
+    /// `swift test --enable-code-coverage`, the coverage profile path, so the CLI's coverage is counted and no
+    /// `default.profraw` lands in the working tree.
+    static func make(_ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
+        let inherited = ProcessInfo.processInfo.environment
+        var passed = ["PATH": inherited["PATH"] ?? "/usr/bin"]
+        // swift test's own pattern (one file per process, in the folder it merges from); online merging of one file across
+        // processes (`%m`) corrupted counters here.
+        passed["LLVM_PROFILE_FILE"] = inherited["LLVM_PROFILE_FILE"]
+        process.environment = environment.merging(passed) { own, _ in own }
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        return process
+    }
+
+    /// Starts `docket arguments…` with `environment` (plus PATH) and its output discarded; the caller waits for it.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = make(arguments, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -34,11 +47,7 @@ struct DocketProcess {
 
     /// Runs `docket arguments…` to completion with `environment` (plus PATH), feeding `input` to standard input.
     static func run(_ arguments: [String], environment: [String: String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        let process = make(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
         let stdin = Pipe()

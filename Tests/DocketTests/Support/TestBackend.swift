@@ -13,9 +13,22 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     /// Backends under test: both, unless `DOCKET_TEST_BACKENDS` narrows them (e.g. `sqlite` for a quick local loop).
+    /// An unknown name stops the run, so a typo cannot quietly drop a backend.
     static var all: [TestBackend] {
         guard let names = ProcessInfo.processInfo.environment["DOCKET_TEST_BACKENDS"], !names.isEmpty else { return allCases }
-        return names.split(separator: ",").compactMap { TestBackend(rawValue: String($0)) }
+        return parse(names)
+    }
+
+    /// The backends a comma-separated list names; any other name is a fatal error that says which names are known.
+    static func parse(_ names: String) -> [TestBackend] {
+        names.split(separator: ",").map { name in
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let backend = TestBackend(rawValue: trimmed) else {
+                let known = allCases.map(\.rawValue).joined(separator: ", ")
+                fatalError("DOCKET_TEST_BACKENDS names an unknown backend '\(trimmed)'; known: \(known)")
+            }
+            return backend
+        }
     }
 
     /// A brand-new, empty database of this kind, so each test starts from nothing.

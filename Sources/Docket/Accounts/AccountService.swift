@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+
+/// What can happen to an account (creation, profile, password, role, activation, ending its sessions), independent of
+/// HTTP; the API and the operator CLI both go through it.
+struct AccountService: Sendable {
+    let users: UserStore
+    let refreshTokens: RefreshTokenStore
+    let hasher: any PasswordHashing
+    let audit: AuditLog
+    let metrics: DocketMetrics
+    /// Called after an account's status, role or token validity changed, so a per-node cache can forget it at once.
+    let statusChanged: @Sendable (UUID) -> Void
+
+    /// Creates an account after checking every field (all failures reported at once); a taken email is a 409.
+    func create(
+        email rawEmail: String, password: String, name rawName: String, role: UserRole, origin: RequestOrigin, note: String? = nil,
+        logger: Logger
+    ) async throws -> UserModel {
+        var errors: [FieldError] = []
+        let email = CredentialRules.email(rawEmail, into: &errors)
+        CredentialRules.password(password, into: &errors)
+        let name = CredentialRules.name(rawName, into: &errors)
+        try CredentialRules.check(errors)
+        let user = UserModel(email: email, name: name, passwordHash: try await hasher.hash(password), role: role, now: Date())
+        try await users.create(user, logger: logger)
+        await audit.record(.registered, userID: user.id, origin: origin, details: note, logger: logger)
+        return user
+    }
+
+    /// The account with `id`, or a 401 (the caller's account no longer exists).
+    func account(id: UUID, logger: Logger) async throws -> UserModel {
+        try await users.require(id: id, logger: logger)
+    }
+
+    /// The account with `id`, or a 404 problem.
+    func existingAccount(id: UUID, logger: Logger) async throws -> UserModel {
+        guard let user = try await users.find(id: id, logger: logger) else { throw AppError.notFound("No such account.") }
+        return user
+    }
+
+    /// The account with `email`, deactivated or not.
+    func account(email: EmailAddress, logger: Logger) async throws -> UserModel? {
+        try await users.find(email: email, logger: logger)
+    }
+
+    /// One page of accounts matching the filters, newest first, and how many match in all.
+    func list(emailContains: String?, role: UserRole?, limit: Int, offset: Int, logger: Logger) async throws -> ([UserModel], Int) {
+        try await users.list(emailContains: emailContains, role: role, limit: limit, offset: offset, logger: logger)
+    }
+
+    /// Changes the display name after checking it.
+    func rename(_ user: UserModel, to rawName: String, logger: Logger) async throws {
+        var errors: [FieldError] = []
+        let name = CredentialRules.name(rawName, into: &errors)
+        try CredentialRules.check(errors)
+        user.name = name
+        try await users.save(user, logger: logger)
+    }
+
+    /// Changes the password after checking the current one, and signs out every session.
+    func changePassword(of user: UserModel, current: String, new: String, origin: RequestOrigin, logger: Logger) async throws {
+        var errors: [FieldError] = []
+        CredentialRules.password(new, pointer: "/new_password", into: &errors)
+        try CredentialRules.check(errors)
+        guard try await hasher.verify(current, against: user.passwordHash) else {
+            throw AppError.validation([FieldError(pointer: "/current_password", message: "is not the current password")])
+        }
+        try await replacePassword(of: user, with: new, logger: logger)
+        await audit.record(.passwordChanged, userID: user.id, origin: origin, logger: logger)
+    }
+
+    /// Sets a new (already checked) password and signs out every session.
+    func replacePassword(of user: UserModel, with password: String, logger: Logger) async throws {
+        user.passwordHash = try await hasher.hash(password)
+        try await endAllSessions(of: user, logger: logger)
+    }
+
+    /// Revokes every refresh token and every access token issued until now.
+    func endAllSessions(of user: UserModel, logger: Logger) async throws {
+        if try await refreshTokens.revokeAll(userID: user.id!, logger: logger) > 0 { metrics.familyRevoked(cause: "all_sessions") }
+        user.tokensValidAfter = Date()
+        try await users.save(user, logger: logger)
+        statusChanged(user.id!)
+    }
+
+    /// Deactivates (or reactivates) an account; deactivation signs out every session. Nothing happens when it already is.
+    func setActive(_ active: Bool, user: UserModel, origin: RequestOrigin, note: String? = nil, logger: Logger) async throws {
+        guard active != user.isActive else { return }
+        user.deletedAt = active ? nil : Date()
+        if active {
+            try await users.save(user, logger: logger)
+            statusChanged(user.id!)
+        } else {
+            try await endAllSessions(of: user, logger: logger)
+        }
+        await audit.record(active ? .accountReactivated : .accountDeactivated, userID: user.id, origin: origin, details: note, logger: logger)
+    }
+
+    /// Gives an account another role; it takes effect on the account's next request.
+    func setRole(_ role: UserRole, of user: UserModel, origin: RequestOrigin, note: String? = nil, logger: Logger) async throws {
+        guard role != user.userRole else { return }
+        user.role = role.rawValue
+        try await users.save(user, logger: logger)
+        statusChanged(user.id!)
+        let details = ["now \(role.rawValue)", note].compactMap { $0 }.joined(separator: " ")
+        await audit.record(.roleChanged, userID: user.id, origin: origin, details: details, logger: logger)
+    }
+}

@@ -1,0 +1,82 @@
+import DocketAPI
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import ServiceLifecycle
+
+/// Builds the whole application from its configuration (`App/` is the only place that knows every concrete type).
+public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
+    let database = try DocketDatabase(location: config.database, poolSize: config.databasePoolSize, logger: logger)
+    let mailer = OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
+    let tracing = try RequestTracing.make(config.tracing, logger: logger)
+    return try await buildApplication(
+        config: config, database: database, mailer: mailer, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing,
+        logger: logger)
+}
+
+/// Builds the application around an already opened database, a mailer, a metrics registry and optional tracing
+/// (tests keep handles on all of them).
+func buildApplication(
+    config: DocketConfig, database: DocketDatabase, mailer: any Mailer, metrics: DocketMetrics, tracing: RequestTracing? = nil,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let hasher = PasswordHasher(
+        parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
+    let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, logger: logger)
+    let router = try buildRouter(config: config, handler: handler, metrics: metrics, tracing: tracing)
+    let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
+    var app = Application(
+        router: router,
+        server: try serverBuilder(config.server),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
+            + (tracing?.services ?? []),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? config.port
+            logger.notice(
+                "Docket is listening",
+                metadata: [
+                    "url": .string("\(scheme)://\(config.host):\(port)"),
+                    "docs": .string("\(scheme)://\(config.host):\(port)/docs"),
+                    "database": .string(config.database.redacted),
+                ]
+            )
+        },
+        logger: logger
+    )
+    app.beforeServerStarts {
+        if config.autoMigrate {
+            try await database.migrateUp()
+        } else {
+            try await database.configureConnections()
+        }
+    }
+    return app
+}
+
+/// Background upkeep next to the server: the expired-row purger, unless turned off.
+func maintenance(config: DocketConfig, database: DocketDatabase, logger: Logger) -> [any Service] {
+    guard config.purgeInterval > .zero else { return [] }
+    let bucketIdle = max(config.auth.ipLimit.periodSeconds, config.auth.accountLimit.periodSeconds)
+    return [ExpiredRowPurger(database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle, logger: logger)]
+}
+
+/// HTTP/1.1 with idle and header-size limits, wrapped in TLS when a certificate is configured.
+func serverBuilder(_ settings: ServerSettings) throws -> HTTPServerBuilder {
+    let http = HTTPServerBuilder.http1(
+        configuration: .init(
+            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)
+        ))
+    guard let certificateFile = settings.tlsCertificateFile, let keyFile = settings.tlsKeyFile else { return http }
+    let certificates = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+    let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(keyFile))
+    return try .tls(http, tlsConfiguration: tls)
+}

@@ -1,0 +1,28 @@
+import DocketAPI
+import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+
+/// Builds the router: middleware in order (outermost first), then every operation of the contract.
+func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetrics, tracing: RequestTracing?) throws
+    -> Router<DocketRequestContext>
+{
+    let recorder = RouteRecorder()
+    try handler.registerHandlers(on: recorder)
+    let classifier = ErrorClassifier(routes: RouteTable(recorder.routes), maxBodyBytes: config.maxBodyBytes)
+
+    let router = Router(context: DocketRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: config.server.trustedProxies, servesTLS: config.server.tlsCertificateFile != nil))
+    if let tracing { router.add(middleware: TracingMiddleware(tracing: tracing)) }
+    if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
+    router.add(middleware: AccessLogMiddleware(level: .info))
+    router.add(middleware: SecurityHeadersMiddleware(docsInlineScript: ContractDocuments.inlineScript))
+    router.add(middleware: DocketCORSMiddleware(allowedOrigins: config.server.corsOrigins))
+    router.add(middleware: ProblemMiddleware(classifier: classifier))
+    router.add(middleware: ResponseHeaderMiddleware())
+    router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    router.add(middleware: RequestScopeMiddleware())
+    try handler.registerHandlers(on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: []))
+    return router
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+
+/// Signing in and out: register-and-sign-in, password login, refresh-token rotation with reuse detection, logout.
+struct SessionService: Sendable {
+    let accounts: AccountService
+    let users: UserStore
+    let refreshTokens: RefreshTokenStore
+    let hasher: any PasswordHashing
+    let tokens: AccessTokens
+    let audit: AuditLog
+    let metrics: DocketMetrics
+    /// A hash of a random password, verified against when an email is unknown so timing does not reveal it.
+    let dummyHash: String
+
+    /// What register, login and refresh hand back.
+    struct SignedIn {
+        let accessToken: String
+        let refreshToken: String
+        let expiresIn: Int
+        let user: UserModel
+    }
+
+    /// The public keys access tokens are verified with, as published at `/.well-known/jwks.json`.
+    var publicKeys: [SigningKeyFile.StoredKey] { tokens.publicKeys }
+
+    /// Creates an account and signs it in.
+    func register(email: String, password: String, name: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
+        let user = try await accounts.create(email: email, password: password, name: name, role: .user, origin: origin, logger: logger)
+        return try await signIn(user, familyID: nil, logger: logger)
+    }
+
+    /// Checks credentials; unknown email and wrong password fail identically.
+    func login(email: EmailAddress, password: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
+        let user = try await users.find(email: email, logger: logger)
+        let matches = try await hasher.verify(password, against: user?.passwordHash ?? dummyHash)
+        guard let user, matches else {
+            metrics.authFailure(reason: "invalid_credentials")
+            await audit.record(
+                .loginFailed, userID: user?.id, origin: origin, details: user == nil ? "unknown email" : "wrong password", logger: logger)
+            throw AppError.unauthorized("Invalid email or password.")
+        }
+        guard user.isActive else {
+            metrics.authFailure(reason: "account_deactivated")
+            await audit.record(.loginFailed, userID: user.id, origin: origin, details: "account deactivated", logger: logger)
+            throw AppError.unauthorized("This account is deactivated.")
+        }
+        if hasher.needsRehash(user.passwordHash) {
+            user.passwordHash = try await hasher.hash(password)
+            try await users.save(user, logger: logger)
+            logger.info("password hash upgraded", metadata: ["user_id": .string(user.id!.uuidString.lowercased())])
+        }
+        await audit.record(.loginSucceeded, userID: user.id, origin: origin, logger: logger)
+        return try await signIn(user, familyID: nil, logger: logger)
+    }
+
+    /// Rotates a refresh token; a second use of one revokes its whole family.
+    func refresh(token: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
+        switch try await refreshTokens.redeem(token, logger: logger) {
+        case .invalid:
+            throw AppError.unauthorized("The refresh token is invalid or expired.", invalidToken: true)
+        case .reused(let stored):
+            let revoked = try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+            metrics.familyRevoked(cause: "reuse")
+            await audit.record(
+                .refreshTokenReused, userID: stored.userID, origin: origin, details: "family revoked (\(revoked) live token(s))", logger: logger)
+            throw AppError.unauthorized("The refresh token was already used; this session is now signed out.", invalidToken: true)
+        case .valid(let stored):
+            guard let user = try await users.find(id: stored.userID, logger: logger), user.isActive else {
+                try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+                throw AppError.unauthorized("The refresh token is invalid or expired.", invalidToken: true)
+            }
+            return try await signIn(user, familyID: stored.familyID, logger: logger)
+        }
+    }
+
+    /// Revokes the family of `token` (no error for unknown tokens: signing out is idempotent).
+    func logout(token: String, origin: RequestOrigin, logger: Logger) async throws {
+        guard let stored = try await refreshTokens.family(of: token, logger: logger) else { return }
+        try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+        metrics.familyRevoked(cause: "logout")
+        await audit.record(.loggedOut, userID: stored.userID, origin: origin, logger: logger)
+    }
+
+    /// Signs the account out of every session, on every device.
+    func logoutEverywhere(userID: UUID, origin: RequestOrigin, logger: Logger) async throws {
+        let user = try await accounts.account(id: userID, logger: logger)
+        try await accounts.endAllSessions(of: user, logger: logger)
+        await audit.record(.loggedOutEverywhere, userID: userID, origin: origin, logger: logger)
+    }
+
+    private func signIn(_ user: UserModel, familyID: UUID?, logger: Logger) async throws -> SignedIn {
+        let refresh = try await refreshTokens.issue(userID: user.id!, familyID: familyID, logger: logger)
+        let access = try await tokens.issue(userID: user.id!, role: user.userRole)
+        return SignedIn(accessToken: access, refreshToken: refresh, expiresIn: tokens.lifetime, user: user)
+    }
+}

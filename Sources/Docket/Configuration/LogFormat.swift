@@ -1,0 +1,5 @@
+/// How log lines are written.
+public enum LogFormat: String, Sendable {
+    case json
+    case text
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Where log lines go: standard output by default, or memory for tests. Writes are serialised.
+public final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var captured: [String]?
+
+    /// A sink writing to standard output.
+    public static func standardOutput() -> LogSink { LogSink(capturing: false) }
+    /// A sink that keeps lines in memory, for tests.
+    public static func memory() -> LogSink { LogSink(capturing: true) }
+
+    private init(capturing: Bool) { captured = capturing ? [] : nil }
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if captured != nil {
+            captured!.append(line)
+        } else {
+            var line = line
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Lines written so far (memory sinks only).
+    public var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return captured ?? []
+    }
+}

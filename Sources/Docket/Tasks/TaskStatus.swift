@@ -1,0 +1,6 @@
+/// Where a task stands.
+enum TaskStatus: String, Codable, Sendable, CaseIterable {
+    case todo
+    case inProgress = "in_progress"
+    case done
+}
