@@ -23,7 +23,7 @@ struct SeedCommand: AsyncParsableCommand {
             }
             let seconds = Date().timeIntervalSince(started)
             print(
-                "seeded \(tasks) task(s) for \(email.lowercased()) (\(id.uuidString.lowercased()))"
+                "seeded \(tasks) task(s) for \(EmailAddress(email)) (\(id.uuidString.lowercased()))"
                     + (others > 0 ? " and \(others * tasksPerOther) for \(others) other account(s)" : "")
                     + String(format: " in %.1f s", seconds))
         }

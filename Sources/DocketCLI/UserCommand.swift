@@ -19,10 +19,9 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try readPassword()
-            try await withDatabase(migrate: true) { database, config in
-                let id = try await AdminTasks(config: config, database: database, logger: config.makeLogger())
-                    .createUser(email: email, name: name, password: password, admin: admin)
-                print("created \(admin ? "admin" : "user") \(email.lowercased()) (\(id.uuidString.lowercased()))")
+            try await withAdminTasks(migrate: true) { tasks in
+                let id = try await tasks.createUser(email: email, name: name, password: password, admin: admin)
+                print("created \(admin ? "admin" : "user") \(EmailAddress(email)) (\(id.uuidString.lowercased()))")
             }
         }
     }
@@ -34,10 +33,8 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
-            try await withDatabase { database, config in
-                for account in try await AdminTasks(config: config, database: database, logger: config.makeLogger())
-                    .listUsers(emailContains: email, limit: max(1, min(limit, 100_000)))
-                {
+            try await withAdminTasks { tasks in
+                for account in try await tasks.listUsers(emailContains: email, limit: max(1, min(limit, 100_000))) {
                     print(
                         "\(account.id.uuidString.lowercased())  \(account.role.padding(toLength: 5, withPad: " ", startingAt: 0))  "
                             + "\(account.active ? "active  " : "inactive")  \(account.email)  \(account.name)")
@@ -53,10 +50,8 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "user or admin.") var role: String
 
         func run() async throws {
-            try await withDatabase { database, config in
-                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setRole(email: email, role: role)
-                print("\(email.lowercased()) is now \(role)")
-            }
+            try await withAdminTasks { try await $0.setRole(email: email, role: role) }
+            print("\(EmailAddress(email)) is now \(role)")
         }
     }
 
@@ -66,10 +61,8 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The account's email address.") var email: String
 
         func run() async throws {
-            try await withDatabase { database, config in
-                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setActive(email: email, active: false)
-                print("\(email.lowercased()) is deactivated")
-            }
+            try await withAdminTasks { try await $0.setActive(email: email, active: false) }
+            print("\(EmailAddress(email)) is deactivated")
         }
     }
 
@@ -79,11 +72,16 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The account's email address.") var email: String
 
         func run() async throws {
-            try await withDatabase { database, config in
-                try await AdminTasks(config: config, database: database, logger: config.makeLogger()).setActive(email: email, active: true)
-                print("\(email.lowercased()) is active")
-            }
+            try await withAdminTasks { try await $0.setActive(email: email, active: true) }
+            print("\(EmailAddress(email)) is active")
         }
+    }
+}
+
+/// Runs `body` with operator tasks against the configured database (migrated first when `migrate`).
+func withAdminTasks(migrate: Bool = false, _ body: (AdminTasks) async throws -> Void) async throws {
+    try await withDatabase(migrate: migrate) { database, config in
+        try await body(AdminTasks(config: config, database: database, logger: config.makeLogger()))
     }
 }
 

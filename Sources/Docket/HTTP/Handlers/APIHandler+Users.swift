@@ -3,8 +3,7 @@ import Foundation
 
 extension APIHandler {
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
-        let caller = try await requireUser()
-        let user = try await accounts.account(id: caller.id, logger: requestLogger)
+        let user = try await requireAccount()
         return .ok(.init(body: .json(try Components.Schemas.User(user))))
     }
 
@@ -13,8 +12,7 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let caller = try await requireUser()
-        let user = try await accounts.account(id: caller.id, logger: requestLogger)
+        let user = try await requireAccount()
         try await accounts.rename(user, to: body.name, logger: requestLogger)
         return .ok(.init(body: .json(try Components.Schemas.User(user))))
     }
@@ -24,16 +22,14 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let caller = try await requireUser()
-        let user = try await accounts.account(id: caller.id, logger: requestLogger)
+        let user = try await requireAccount()
         try await accounts.changePassword(
             of: user, current: body.currentPassword, new: body.newPassword, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }
 
     func deactivateCurrentUser(_ input: Operations.DeactivateCurrentUser.Input) async throws -> Operations.DeactivateCurrentUser.Output {
-        let caller = try await requireUser()
-        let user = try await accounts.account(id: caller.id, logger: requestLogger)
+        let user = try await requireAccount()
         try await accounts.setActive(false, user: user, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }

@@ -35,6 +35,12 @@ struct APIHandler: APIProtocol {
         return try await authenticator.authenticate(authorization: request.head.headerFields[.authorization], logger: requestLogger)
     }
 
+    /// The signed-in caller's account (a 401 when there is no caller or the account is gone).
+    func requireAccount() async throws -> UserModel {
+        let caller = try await requireUser()
+        return try await accounts.account(id: caller.id, logger: requestLogger)
+    }
+
     /// The signed-in caller if an admin, else a 403 problem (401 when not signed in).
     func requireAdmin() async throws -> AuthenticatedUser {
         let user = try await requireUser()
