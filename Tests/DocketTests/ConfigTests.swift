@@ -51,6 +51,17 @@ struct ConfigTests {
         }
     }
 
+    @Test("personal-access-token rate limits are read, defaulted and validated")
+    func tokenRateLimits() throws {
+        let defaults = try DocketConfig.load(from: [:]).auth
+        #expect(defaults.tokenLimit == RateLimitPolicy(capacity: 300, periodSeconds: 60))
+        #expect(defaults.tokenUserLimit == RateLimitPolicy(capacity: 600, periodSeconds: 60))
+        let set = try DocketConfig.load(from: ["DOCKET_RATE_LIMIT_TOKEN": "5/10", "DOCKET_RATE_LIMIT_TOKEN_USER": "7/20"]).auth
+        #expect(set.tokenLimit == RateLimitPolicy(capacity: 5, periodSeconds: 10))
+        #expect(set.tokenUserLimit == RateLimitPolicy(capacity: 7, periodSeconds: 20))
+        #expect(throws: ConfigError.self) { try DocketConfig.load(from: ["DOCKET_RATE_LIMIT_TOKEN": "lots"]) }
+    }
+
     @Test("a .env file fills in what the environment does not set")
     func dotEnv() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)

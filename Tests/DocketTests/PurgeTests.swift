@@ -17,11 +17,13 @@ struct PurgeTests {
             #expect(try await client.login(email: email).status == .ok)
             _ = try await client.createTask(["title": "once"], as: tokens, headers: [HTTPField.Name("Idempotency-Key")!: "purge-1"])
             #expect(try await client.send(.post, "/api/v1/auth/password-reset", json: ["email": email]).status == .accepted)
+            _ = try await client.createAccessToken(["tasks:read"], expiresInDays: 1, as: tokens)
             let sql = database.sql(logger: database.logger)
             let before = try await Self.counts(sql)
             #expect(before.idempotencyKeys == 1)
             #expect(before.refreshTokens == 2)
             #expect(before.oneTimeTokens == 1)
+            #expect(before.personalAccessTokens == 1)
             #expect(before.rateLimitBuckets >= 1)
 
             let purger = ExpiredRowPurger(database: database, interval: .seconds(3600), bucketIdleSeconds: 300, logger: database.logger)
@@ -32,11 +34,11 @@ struct PurgeTests {
             let dayLater = try await purger.purge(now: Date().addingTimeInterval(24.5 * 3600))
             #expect(dayLater.idempotencyKeys == 1)
             #expect(dayLater.rateLimitBuckets == before.rateLimitBuckets)
-            #expect(dayLater.refreshTokens == 0 && dayLater.oneTimeTokens == 0)
+            #expect(dayLater.refreshTokens == 0 && dayLater.oneTimeTokens == 0 && dayLater.personalAccessTokens == 0)
 
             // Past the refresh tokens' 30 days plus the grace day: the tokens go as well.
             let monthLater = try await purger.purge(now: Date().addingTimeInterval(32 * 86_400))
-            #expect(monthLater.refreshTokens == 2 && monthLater.oneTimeTokens == 1)
+            #expect(monthLater.refreshTokens == 2 && monthLater.oneTimeTokens == 1 && monthLater.personalAccessTokens == 1)
             let after = try await Self.counts(sql)
             #expect(after.total == 0)
 
@@ -84,6 +86,7 @@ struct PurgeTests {
         }
         return ExpiredRowPurger.Counts(
             idempotencyKeys: try await count("idempotency_keys"), refreshTokens: try await count("refresh_tokens"),
-            oneTimeTokens: try await count("one_time_tokens"), rateLimitBuckets: try await count("rate_limit_buckets"))
+            oneTimeTokens: try await count("one_time_tokens"), personalAccessTokens: try await count("personal_access_tokens"),
+            rateLimitBuckets: try await count("rate_limit_buckets"))
     }
 }

@@ -6,6 +6,7 @@ import Logging
 struct AccountService: Sendable {
     let users: UserStore
     let refreshTokens: RefreshTokenStore
+    let personalTokens: PersonalAccessTokenStore
     let hasher: any PasswordHashing
     let audit: AuditLog
     let metrics: DocketMetrics
@@ -76,9 +77,10 @@ struct AccountService: Sendable {
         try await endAllSessions(of: user, logger: logger)
     }
 
-    /// Revokes every refresh token and every access token issued until now.
+    /// Revokes every refresh token, every access token issued until now and every personal access token.
     func endAllSessions(of user: UserModel, logger: Logger) async throws {
         if try await refreshTokens.revokeAll(userID: user.id!, logger: logger) > 0 { metrics.familyRevoked(cause: "all_sessions") }
+        try await personalTokens.revokeAll(owner: user.id!, logger: logger)
         user.tokensValidAfter = Date()
         try await users.save(user, logger: logger)
         statusChanged(user.id!)

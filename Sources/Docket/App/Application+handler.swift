@@ -7,12 +7,15 @@ func buildHandler(
 ) async throws -> APIHandler {
     let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
     let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
-    let authenticator = Authenticator(tokens: tokens, database: database, cacheTTL: config.auth.cacheTTL, metrics: metrics)
+    let audit = AuditLog(database: database)
+    let personalTokenStore = PersonalAccessTokenStore(database: database)
+    let personalTokens = PersonalAccessTokenService(store: personalTokenStore, audit: audit)
+    let authenticator = Authenticator(
+        tokens: tokens, personalTokens: personalTokens, database: database, cacheTTL: config.auth.cacheTTL, metrics: metrics)
     let users = UserStore(database: database)
     let refreshTokens = RefreshTokenStore(database: database, lifetime: TimeInterval(config.auth.refreshTokenTTL))
-    let audit = AuditLog(database: database)
     let accounts = AccountService(
-        users: users, refreshTokens: refreshTokens, hasher: hasher, audit: audit, metrics: metrics,
+        users: users, refreshTokens: refreshTokens, personalTokens: personalTokenStore, hasher: hasher, audit: audit, metrics: metrics,
         statusChanged: { [authenticator] id in authenticator.forget(id) })
     let sessions = SessionService(
         accounts: accounts, users: users, refreshTokens: refreshTokens, hasher: hasher, tokens: tokens, audit: audit, metrics: metrics,
@@ -25,7 +28,7 @@ func buildHandler(
         cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
     return APIHandler(
         database: database, documents: try ContractDocuments.load(), accounts: accounts, sessions: sessions, emailLinks: emailLinks,
-        tasks: tasks, authenticator: authenticator,
+        tasks: tasks, personalTokens: personalTokens, authenticator: authenticator,
         rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit), audit: audit,
         settings: config.auth, serverSettings: config.server, metrics: metrics, logger: logger)
 }

@@ -15,4 +15,7 @@ enum AuditEventType: String, Sendable {
     case roleChanged = "role_changed"
     case rateLimited = "rate_limited"
     case crossUserAccess = "cross_user_access"
+    case accessTokenCreated = "access_token_created"
+    case accessTokenRevoked = "access_token_revoked"
+    case accessTokenNewAddress = "access_token_new_address"
 }

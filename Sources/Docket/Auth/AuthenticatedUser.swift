@@ -1,8 +1,24 @@
 import Foundation
 
-/// The caller behind a verified access token.
+/// The caller behind a verified bearer token, and what the token lets them do.
 struct AuthenticatedUser: Sendable {
     let id: UUID
     /// The role as stored now (not as stamped into the token), so a demotion takes effect within the cache lifetime.
     let role: UserRole
+    /// How the caller proved who they are.
+    let credential: Credential
+
+    /// A signed-in session's access token, or a personal access token limited to its scopes.
+    enum Credential: Sendable, Equatable {
+        case session
+        case personalAccessToken(id: UUID, scopes: Set<TokenScope>)
+    }
+
+    /// Whether the credential allows what `scope` names (a session allows everything a user may do).
+    func holds(_ scope: TokenScope) -> Bool {
+        switch credential {
+        case .session: true
+        case .personalAccessToken(_, let scopes): scopes.contains(scope)
+        }
+    }
 }

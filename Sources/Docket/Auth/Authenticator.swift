@@ -8,6 +8,7 @@ import Synchronization
 /// through a short-lived per-node cache instead of a database round-trip on every request.
 final class Authenticator: Sendable {
     private let tokens: AccessTokens
+    private let personalTokens: PersonalAccessTokenService
     private let database: DocketDatabase
     private let cacheTTL: TimeInterval
     private let cache = Mutex<[UUID: AccountStatus]>([:])
@@ -21,17 +22,18 @@ final class Authenticator: Sendable {
         let fetchedAt: Date
     }
 
-    init(tokens: AccessTokens, database: DocketDatabase, cacheTTL: Int, metrics: DocketMetrics) {
+    init(tokens: AccessTokens, personalTokens: PersonalAccessTokenService, database: DocketDatabase, cacheTTL: Int, metrics: DocketMetrics) {
         self.metrics = metrics
         self.tokens = tokens
+        self.personalTokens = personalTokens
         self.database = database
         self.cacheTTL = TimeInterval(cacheTTL)
     }
 
-    /// The caller, or a 401 problem with `WWW-Authenticate: Bearer`.
-    func authenticate(authorization: String?, logger: Logger) async throws -> AuthenticatedUser {
+    /// The caller behind a session access token or a personal access token, or a 401 problem with `WWW-Authenticate: Bearer`.
+    func authenticate(authorization: String?, origin: RequestOrigin, logger: Logger) async throws -> AuthenticatedUser {
         do {
-            return try await verify(authorization: authorization, logger: logger)
+            return try await verify(authorization: authorization, origin: origin, logger: logger)
         } catch let rejection as TokenRejection {
             logger.debug("access token rejected", metadata: ["reason": .string(rejection.rawValue)])
             metrics.authFailure(reason: rejection.rawValue)
@@ -41,10 +43,17 @@ final class Authenticator: Sendable {
         }
     }
 
-    private func verify(authorization: String?, logger: Logger) async throws -> AuthenticatedUser {
+    private func verify(authorization: String?, origin: RequestOrigin, logger: Logger) async throws -> AuthenticatedUser {
         guard let authorization, !authorization.isEmpty else { throw TokenRejection.missing }
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw TokenRejection.malformed }
         let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        if token.hasPrefix(PersonalAccessTokenService.prefix) {
+            // Looked up on every request (no cache), so a revocation holds at once on every node.
+            let stored = try await personalTokens.verify(token, origin: origin, logger: logger)
+            let status = try await status(of: stored.userID, logger: logger)
+            guard status.active else { throw TokenRejection.inactiveUser }
+            return AuthenticatedUser(id: stored.userID, role: status.role, credential: .personalAccessToken(id: stored.id!, scopes: stored.scopes))
+        }
         let verified = try await tokens.verify(token)
         let userID = verified.userID
         let status = try await status(of: userID, logger: logger)
@@ -53,7 +62,7 @@ final class Authenticator: Sendable {
         guard verified.issuedAt >= status.tokensValidAfter else {
             throw TokenRejection.revoked
         }
-        return AuthenticatedUser(id: userID, role: status.role)
+        return AuthenticatedUser(id: userID, role: status.role, credential: .session)
     }
 
     private func status(of userID: UUID, logger: Logger) async throws -> AccountStatus {

@@ -8,4 +8,5 @@ enum TokenRejection: String, Error {
     case wrongAudience = "wrong_audience"
     case inactiveUser = "inactive_user"
     case revoked
+    case unknownToken = "unknown_token"
 }

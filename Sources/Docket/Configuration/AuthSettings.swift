@@ -14,6 +14,8 @@ import Foundation
 /// - `DOCKET_HASH_QUEUE_LIMIT` (default 64): hashes allowed to wait; beyond it requests get 503 at once.
 /// - `DOCKET_RATE_LIMIT_ENABLED` (default true), `DOCKET_RATE_LIMIT_IP` (default `20/60`: 20 requests per 60 s per IP and
 ///   endpoint), `DOCKET_RATE_LIMIT_ACCOUNT` (default `10/300`: per account, for login and password reset).
+/// - `DOCKET_RATE_LIMIT_TOKEN` (default `300/60`): requests per personal access token; `DOCKET_RATE_LIMIT_TOKEN_USER`
+///   (default `600/60`): requests per account across all its personal access tokens.
 /// - `DOCKET_PUBLIC_URL` (default `http://<host>:<port>`): the base of links in emails.
 public struct AuthSettings: Sendable {
     public var keysFile: String?
@@ -28,6 +30,8 @@ public struct AuthSettings: Sendable {
     public var rateLimitEnabled: Bool = true
     public var ipLimit: RateLimitPolicy = RateLimitPolicy(capacity: 20, periodSeconds: 60)
     public var accountLimit: RateLimitPolicy = RateLimitPolicy(capacity: 10, periodSeconds: 300)
+    public var tokenLimit: RateLimitPolicy = RateLimitPolicy(capacity: 300, periodSeconds: 60)
+    public var tokenUserLimit: RateLimitPolicy = RateLimitPolicy(capacity: 600, periodSeconds: 60)
     public var publicURL: String?
     public var emailTokenTTL: Int = 86_400
     public var resetTokenTTL: Int = 3_600
@@ -55,6 +59,8 @@ extension EnvironmentReader {
         settings.rateLimitEnabled = try boolean("DOCKET_RATE_LIMIT_ENABLED", default: true)
         settings.ipLimit = try rateLimit("DOCKET_RATE_LIMIT_IP", default: settings.ipLimit)
         settings.accountLimit = try rateLimit("DOCKET_RATE_LIMIT_ACCOUNT", default: settings.accountLimit)
+        settings.tokenLimit = try rateLimit("DOCKET_RATE_LIMIT_TOKEN", default: settings.tokenLimit)
+        settings.tokenUserLimit = try rateLimit("DOCKET_RATE_LIMIT_TOKEN_USER", default: settings.tokenUserLimit)
         settings.publicURL = values["DOCKET_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         settings.emailTokenTTL = try integer("DOCKET_EMAIL_TOKEN_TTL", default: 86_400, in: 60...2_592_000)
         settings.resetTokenTTL = try integer("DOCKET_RESET_TOKEN_TTL", default: 3_600, in: 60...604_800)

@@ -10,3 +10,16 @@ extension AppError {
     /// A 403 for a signed-in caller who may not do this.
     static func forbidden(_ detail: String) -> AppError { AppError(.forbidden, detail) }
 }
+
+extension AppError {
+    /// A 403 for a personal access token without the scope an operation needs (RFC 6750 §3.1).
+    static func insufficientScope(_ scope: TokenScope) -> AppError {
+        AppError(
+            .forbidden, "This personal access token lacks the scope \(scope.rawValue).",
+            headers: [.wwwAuthenticate: #"Bearer error="insufficient_scope", scope="\#(scope.rawValue)""#])
+    }
+
+    /// A 403 for a personal access token on an account-management endpoint.
+    static let sessionRequired = AppError(
+        .forbidden, "Personal access tokens cannot manage the account; sign in and use the session's access token.")
+}

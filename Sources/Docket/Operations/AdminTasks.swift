@@ -15,6 +15,7 @@ public struct AdminTasks: Sendable {
         // One process, no cache of account status to forget; hashing on the calling thread is right for one command.
         self.accounts = AccountService(
             users: UserStore(database: database), refreshTokens: RefreshTokenStore(database: database, lifetime: 0),
+            personalTokens: PersonalAccessTokenStore(database: database),
             hasher: ImmediatePasswordHasher(parameters: config.auth.argon2), audit: AuditLog(database: database),
             metrics: DocketMetrics(), statusChanged: { _ in })
     }

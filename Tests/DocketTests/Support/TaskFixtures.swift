@@ -53,10 +53,13 @@ enum JSONValue: Encodable, ExpressibleByStringLiteral, ExpressibleByNilLiteral, 
     case null
     case int(Int)
     case bool(Bool)
+    case strings([String])
     init(stringLiteral value: String) { self = .string(value) }
     init(nilLiteral: ()) { self = .null }
     init(integerLiteral value: Int) { self = .int(value) }
     init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array of strings.
+    static func array(_ values: [String]) -> JSONValue { .strings(values) }
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -64,6 +67,7 @@ enum JSONValue: Encodable, ExpressibleByStringLiteral, ExpressibleByNilLiteral, 
         case .null: try container.encodeNil()
         case .int(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
+        case .strings(let values): try container.encode(values)
         }
     }
 }

@@ -47,7 +47,7 @@ extension APIHandler {
     }
 
     func logoutAll(_ input: Operations.LogoutAll.Input) async throws -> Operations.LogoutAll.Output {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.session)
         try await sessions.logoutEverywhere(userID: caller.id, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }
@@ -55,7 +55,7 @@ extension APIHandler {
     func requestEmailVerification(_ input: Operations.RequestEmailVerification.Input) async throws
         -> Operations.RequestEmailVerification.Output
     {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.session)
         try await emailLinks.sendVerification(userID: caller.id, logger: requestLogger)
         return .accepted(.init())
     }

@@ -8,7 +8,7 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let caller = try await requireUser()
+        let caller = try await requireUser(.scope(.tasksWrite))
         let idempotencyKey = try Self.checkedIdempotencyKey(input.headers.idempotencyKey)
         let newTask = NewTask(
             title: body.title, description: body.description, status: body.status.flatMap { TaskStatus(rawValue: $0.rawValue) },
@@ -20,7 +20,7 @@ extension APIHandler {
     }
 
     func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.scope(.tasksRead))
         let task = try await tasks.get(try taskID(input.path.id), owner: caller.id, origin: try request.origin, logger: requestLogger)
         if ETag.matches(input.headers.ifNoneMatch, current: task) {
             return .notModified(.init(headers: .init(eTag: ETag.of(task))))
@@ -29,7 +29,7 @@ extension APIHandler {
     }
 
     func updateTask(_ input: Operations.UpdateTask.Input) async throws -> Operations.UpdateTask.Output {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.scope(.tasksWrite))
         let patch: Components.Schemas.TaskPatch
         switch input.body {
         case .json(let body), .applicationMergePatchJson(let body): patch = body
@@ -41,7 +41,7 @@ extension APIHandler {
     }
 
     func deleteTask(_ input: Operations.DeleteTask.Input) async throws -> Operations.DeleteTask.Output {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.scope(.tasksWrite))
         try await tasks.delete(
             try taskID(input.path.id), owner: caller.id, precondition: ETag.precondition(ifMatch: input.headers.ifMatch),
             origin: try request.origin, logger: requestLogger)
@@ -49,7 +49,7 @@ extension APIHandler {
     }
 
     func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
-        let caller = try await requireUser()
+        let caller = try await requireUser(.scope(.tasksRead))
         let query = try TaskListQuery(input.query, owner: caller.id)
         let page = try await tasks.list(query, cursor: input.query.cursor, logger: requestLogger)
         return .ok(.init(body: .json(.init(page))))

@@ -3,7 +3,7 @@ import Foundation
 
 extension APIHandler {
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
-        let user = try await requireAccount()
+        let user = try await requireAccount(.scope(.profileRead))
         return .ok(.init(body: .json(try Components.Schemas.User(user))))
     }
 
@@ -12,7 +12,7 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let user = try await requireAccount()
+        let user = try await requireAccount(.session)
         try await accounts.rename(user, to: body.name, logger: requestLogger)
         return .ok(.init(body: .json(try Components.Schemas.User(user))))
     }
@@ -22,14 +22,14 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let user = try await requireAccount()
+        let user = try await requireAccount(.session)
         try await accounts.changePassword(
             of: user, current: body.currentPassword, new: body.newPassword, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }
 
     func deactivateCurrentUser(_ input: Operations.DeactivateCurrentUser.Input) async throws -> Operations.DeactivateCurrentUser.Output {
-        let user = try await requireAccount()
+        let user = try await requireAccount(.session)
         try await accounts.setActive(false, user: user, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }

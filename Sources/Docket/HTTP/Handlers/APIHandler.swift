@@ -10,6 +10,7 @@ struct APIHandler: APIProtocol {
     let sessions: SessionService
     let emailLinks: EmailLinkService
     let tasks: TaskService
+    let personalTokens: PersonalAccessTokenService
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
     let audit: AuditLog
@@ -29,21 +30,30 @@ struct APIHandler: APIProtocol {
     /// The current request's logger, falling back to the application logger outside a request.
     var requestLogger: Logger { RequestScope.current?.context.logger ?? logger }
 
-    /// The signed-in caller, or a 401 problem.
-    func requireUser() async throws -> AuthenticatedUser {
+    /// The caller if their credential allows `access`: 401 without a valid one, 403 for a personal access token that
+    /// lacks the scope or may not manage the account. Requests with a personal access token draw from its rate limits.
+    func requireUser(_ access: RequiredAccess) async throws -> AuthenticatedUser {
         let request = try self.request
-        return try await authenticator.authenticate(authorization: request.head.headerFields[.authorization], logger: requestLogger)
+        let caller = try await authenticator.authenticate(
+            authorization: request.head.headerFields[.authorization], origin: request.origin, logger: requestLogger)
+        guard case .personalAccessToken(let tokenID, _) = caller.credential else { return caller }
+        switch access {
+        case .session: throw AppError.sessionRequired
+        case .scope(let scope): guard caller.holds(scope) else { throw AppError.insufficientScope(scope) }
+        }
+        try await limit(tokenBuckets(tokenID: tokenID, userID: caller.id))
+        return caller
     }
 
-    /// The signed-in caller's account (a 401 when there is no caller or the account is gone).
-    func requireAccount() async throws -> UserModel {
-        let caller = try await requireUser()
+    /// The caller's account, if their credential allows `access` (a 401 when the account is gone).
+    func requireAccount(_ access: RequiredAccess) async throws -> UserModel {
+        let caller = try await requireUser(access)
         return try await accounts.account(id: caller.id, logger: requestLogger)
     }
 
-    /// The signed-in caller if an admin, else a 403 problem (401 when not signed in).
+    /// The signed-in caller if an admin with a session, else a 403 problem (401 when not signed in).
     func requireAdmin() async throws -> AuthenticatedUser {
-        let user = try await requireUser()
+        let user = try await requireUser(.session)
         guard user.role == .admin else { throw AppError.forbidden("This endpoint is for admins.") }
         return user
     }

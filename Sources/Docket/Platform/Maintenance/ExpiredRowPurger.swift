@@ -4,7 +4,8 @@ import SQLKit
 import ServiceLifecycle
 
 /// Deletes rows that can no longer change any answer, every `interval`, so the tables that grow with traffic stay
-/// bounded: idempotency keys past their 24 hours, refresh and emailed tokens a day after they expired, and rate-limit
+/// bounded: idempotency keys past their 24 hours, refresh, emailed and personal access tokens a day after they expired
+/// (personal access tokens also a day after they were revoked), and rate-limit
 /// buckets idle long enough to have refilled. Every node may run it; the deletes are idempotent. The audit log is kept.
 final class ExpiredRowPurger: Service, Sendable {
     /// How long expired tokens are kept (so a late replay is still recognised for a while).
@@ -15,8 +16,9 @@ final class ExpiredRowPurger: Service, Sendable {
         var idempotencyKeys = 0
         var refreshTokens = 0
         var oneTimeTokens = 0
+        var personalAccessTokens = 0
         var rateLimitBuckets = 0
-        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + rateLimitBuckets }
+        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets }
     }
 
     private let database: DocketDatabase
@@ -50,6 +52,7 @@ final class ExpiredRowPurger: Service, Sendable {
                             metadata: [
                                 "idempotency_keys": "\(counts.idempotencyKeys)", "refresh_tokens": "\(counts.refreshTokens)",
                                 "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
+                                "personal_access_tokens": "\(counts.personalAccessTokens)",
                             ])
                     }
                 } catch {
@@ -71,6 +74,9 @@ final class ExpiredRowPurger: Service, Sendable {
             sql.delete(from: "refresh_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
         counts.oneTimeTokens = try await deleted(
             sql.delete(from: "one_time_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
+        counts.personalAccessTokens = try await deleted(
+            sql.delete(from: "personal_access_tokens")
+                .where("expires_at", .lessThan, SQLBind(tokenCutoff)).orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
         counts.rateLimitBuckets = try await deleted(
             sql.delete(from: "rate_limit_buckets")
                 .where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds)).returning("key"))

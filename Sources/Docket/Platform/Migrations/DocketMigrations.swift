@@ -10,5 +10,6 @@ enum DocketMigrations {
         CreateRateLimitBuckets(),
         CreateTasks(),
         CreateIdempotencyKeys(),
+        CreatePersonalAccessTokens(),
     ]
 }
