@@ -28,14 +28,19 @@ func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let hasher = PasswordHasher(
         parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
-    let handler = try await buildHandler(config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, logger: logger)
+    let jobSignal = JobSignal()
+    let jobGate = StartGate()
+    let handler = try await buildHandler(
+        config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, logger: logger)
     let router = try buildRouter(config: config, handler: handler, metrics: metrics, tracing: tracing)
     let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
         router: router,
         server: try serverBuilder(config.server),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        // Services stop in reverse order: the job worker and the purger before the database closes.
         services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
+            + jobWorkers(config: config, database: database, signal: jobSignal, gate: jobGate, metrics: metrics, logger: logger)
             + (tracing?.services ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
@@ -56,6 +61,7 @@ func buildApplication(
         } else {
             try await database.configureConnections()
         }
+        jobGate.open()
     }
     return app
 }

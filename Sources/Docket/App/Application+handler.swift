@@ -3,7 +3,8 @@ import Logging
 
 /// Creates the services behind the API (keys and tokens, stores, flows) and the one handler that serves the contract.
 func buildHandler(
-    config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, logger: Logger
+    config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, jobSignal: JobSignal,
+    logger: Logger
 ) async throws -> APIHandler {
     let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
     let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
@@ -28,7 +29,8 @@ func buildHandler(
         cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
     return APIHandler(
         database: database, documents: try ContractDocuments.load(), accounts: accounts, sessions: sessions, emailLinks: emailLinks,
-        tasks: tasks, personalTokens: personalTokens, authenticator: authenticator,
+        tasks: tasks, personalTokens: personalTokens,
+        jobs: JobQueue(store: JobStore(database: database), signal: jobSignal, maxAttempts: config.jobs.maxAttempts), authenticator: authenticator,
         rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit), audit: audit,
         settings: config.auth, serverSettings: config.server, metrics: metrics, logger: logger)
 }

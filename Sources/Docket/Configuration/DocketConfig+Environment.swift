@@ -21,7 +21,8 @@ extension DocketConfig {
             purgeInterval: .seconds(try reader.integer("DOCKET_PURGE_INTERVAL", default: 3600, in: 0...604_800)),
             auth: try reader.authSettings(),
             server: try reader.serverSettings(),
-            tracing: try reader.tracingSettings()
+            tracing: try reader.tracingSettings(),
+            jobs: try reader.jobSettings()
         )
     }
 

@@ -45,6 +45,8 @@ public struct DocketConfig: Sendable {
     public var server: ServerSettings
     /// Where request traces are exported (OTLP/HTTP), if anywhere.
     public var tracing: TracingSettings
+    /// The job queue and this node's worker.
+    public var jobs: JobSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -61,7 +63,8 @@ public struct DocketConfig: Sendable {
         purgeInterval: Duration = .seconds(3600),
         auth: AuthSettings = AuthSettings(),
         server: ServerSettings = ServerSettings(),
-        tracing: TracingSettings = TracingSettings()
+        tracing: TracingSettings = TracingSettings(),
+        jobs: JobSettings = JobSettings()
     ) {
         self.host = host
         self.port = port
@@ -77,6 +80,7 @@ public struct DocketConfig: Sendable {
         self.auth = auth
         self.server = server
         self.tracing = tracing
+        self.jobs = jobs
     }
 
     /// The base URL of links in emails.

@@ -16,8 +16,13 @@ struct TaskStore: Sendable {
 
     /// The owner's task with `id`, or nil (whether it is missing or someone else's).
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
+        try await find(id, owner: owner, on: sql(logger))
+    }
+
+    /// The owner's task with `id` read through `sql` (inside a transaction, say).
+    func find(_ id: UUID, owner: UUID, on sql: any SQLDatabase) async throws -> TaskRecord? {
         try await metrics.timed("task_get") {
-            try await sql(logger).select().column("*").from("tasks")
+            try await sql.select().column("*").from("tasks")
                 .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
                 .first().map { try TaskRecord(row: $0) }
         }
@@ -30,8 +35,13 @@ struct TaskStore: Sendable {
 
     /// Writes `task` if the stored version is still `expectedVersion`; false when it moved on or vanished.
     func update(_ task: TaskRecord, expectedVersion: Int, logger: Logger) async throws -> Bool {
+        try await update(task, expectedVersion: expectedVersion, on: sql(logger))
+    }
+
+    /// `update(_:expectedVersion:logger:)` through `sql` (inside a transaction, say).
+    func update(_ task: TaskRecord, expectedVersion: Int, on sql: any SQLDatabase) async throws -> Bool {
         let rows = try await metrics.timed("task_update") {
-            try await sql(logger).update("tasks")
+            try await sql.update("tasks")
                 .set(model: task, nilEncodingStrategy: .asNil)
                 .where("id", .equal, SQLBind(task.id)).where("user_id", .equal, SQLBind(task.userID))
                 .where("version", .equal, SQLBind(expectedVersion))
@@ -50,7 +60,11 @@ struct TaskStore: Sendable {
 
     /// One page of the owner's tasks for `query`, plus the total when asked.
     func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
-        let sql = sql(logger)
+        try await list(query, on: sql(logger))
+    }
+
+    /// `list(_:logger:)` through `sql` (inside a transaction, say).
+    func list(_ query: TaskListQuery, on sql: any SQLDatabase) async throws -> (rows: [TaskRecord], total: Int?) {
         let rows = try await metrics.timed("task_list") { try await sql.raw(query.pageSQL()).all().map { try TaskRecord(row: $0) } }
         var total: Int?
         if query.includeTotal {

@@ -10,11 +10,8 @@ extension APIHandler {
             }
         let caller = try await requireUser(.scope(.tasksWrite))
         let idempotencyKey = try Self.checkedIdempotencyKey(input.headers.idempotencyKey)
-        let newTask = NewTask(
-            title: body.title, description: body.description, status: body.status.flatMap { TaskStatus(rawValue: $0.rawValue) },
-            priority: body.priority.flatMap { TaskPriority(rawValue: $0.rawValue) }, dueDate: body.dueDate)
         let task = try await tasks.create(
-            newTask, requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id, logger: requestLogger)
+            NewTask(body), requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id, logger: requestLogger)
         return .created(
             .init(headers: .init(location: "/api/v1/tasks/\(task.id.uuidString.lowercased())", eTag: ETag.of(task)), body: .json(.init(task))))
     }
@@ -70,7 +67,7 @@ extension APIHandler {
     }
 
     /// The keys of the raw JSON body: true when set to a value, false when set to `null`.
-    private func presentKeys() throws -> [String: Bool] {
+    func presentKeys() throws -> [String: Bool] {
         guard let buffer = try request.context.collectedBody,
             let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any]
         else { return [:] }

@@ -11,6 +11,7 @@ struct APIHandler: APIProtocol {
     let emailLinks: EmailLinkService
     let tasks: TaskService
     let personalTokens: PersonalAccessTokenService
+    let jobs: JobQueue
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
     let audit: AuditLog
@@ -49,6 +50,12 @@ struct APIHandler: APIProtocol {
     func requireAccount(_ access: RequiredAccess) async throws -> UserModel {
         let caller = try await requireUser(access)
         return try await accounts.account(id: caller.id, logger: requestLogger)
+    }
+
+    /// A 422 when the JSON body sets a top-level field to `null` (the generated decoders read it as absent).
+    func rejectExplicitNulls() throws {
+        let nulls = try presentKeys().filter { !$0.value }.keys.sorted()
+        guard nulls.isEmpty else { throw AppError.validation(nulls.map { FieldError(pointer: "/\($0)", message: "must not be null") }) }
     }
 
     /// The signed-in caller if an admin with a session, else a 403 problem (401 when not signed in).

@@ -5,11 +5,13 @@ import ServiceLifecycle
 
 /// Deletes rows that can no longer change any answer, every `interval`, so the tables that grow with traffic stay
 /// bounded: idempotency keys past their 24 hours, refresh, emailed and personal access tokens a day after they expired
-/// (personal access tokens also a day after they were revoked), and rate-limit
+/// (personal access tokens also a day after they were revoked), jobs a week after they finished, and rate-limit
 /// buckets idle long enough to have refilled. Every node may run it; the deletes are idempotent. The audit log is kept.
 final class ExpiredRowPurger: Service, Sendable {
     /// How long expired tokens are kept (so a late replay is still recognised for a while).
     static let expiredTokenGrace: TimeInterval = 24 * 3600
+    /// How long finished jobs (and their results) stay readable.
+    static let finishedJobRetention: TimeInterval = 7 * 86_400
 
     /// Rows deleted by one pass, by table.
     struct Counts: Equatable {
@@ -18,7 +20,8 @@ final class ExpiredRowPurger: Service, Sendable {
         var oneTimeTokens = 0
         var personalAccessTokens = 0
         var rateLimitBuckets = 0
-        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets }
+        var finishedJobs = 0
+        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs }
     }
 
     private let database: DocketDatabase
@@ -52,7 +55,7 @@ final class ExpiredRowPurger: Service, Sendable {
                             metadata: [
                                 "idempotency_keys": "\(counts.idempotencyKeys)", "refresh_tokens": "\(counts.refreshTokens)",
                                 "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
-                                "personal_access_tokens": "\(counts.personalAccessTokens)",
+                                "personal_access_tokens": "\(counts.personalAccessTokens)", "finished_jobs": "\(counts.finishedJobs)",
                             ])
                     }
                 } catch {
@@ -80,6 +83,9 @@ final class ExpiredRowPurger: Service, Sendable {
         counts.rateLimitBuckets = try await deleted(
             sql.delete(from: "rate_limit_buckets")
                 .where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds)).returning("key"))
+        counts.finishedJobs = try await deleted(
+            sql.delete(from: "jobs")
+                .where("finished_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(Self.finishedJobRetention * 1_000_000))).returning("id"))
         return counts
     }
 

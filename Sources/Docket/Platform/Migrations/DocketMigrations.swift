@@ -11,5 +11,6 @@ enum DocketMigrations {
         CreateTasks(),
         CreateIdempotencyKeys(),
         CreatePersonalAccessTokens(),
+        CreateJobs(),
     ]
 }

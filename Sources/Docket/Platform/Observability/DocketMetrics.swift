@@ -66,6 +66,27 @@ public final class DocketMetrics: Sendable {
     /// Counts refresh-token families revoked (logout, reuse detection, sign-out everywhere).
     func familyRevoked(cause: String) { count("token_family_revocations_total", ("cause", cause)) }
 
+    /// Counts a job attempt's outcome (`succeeded`, `failed`, `cancelled`, `retried`, `released`, `lease_lost`).
+    func jobRun(kind: String, outcome: String) {
+        let key = "jobs_runs_total \(kind) \(outcome)"
+        let counter = labelledCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let made = Counter(label: "jobs_runs_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory)
+            counters[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// Sets the queue gauges: queued jobs per kind and the age of the oldest (zero for kinds with nothing queued).
+    func jobQueue(kinds: [String], depths: [(kind: String, count: Int, oldestAgeSeconds: Double)]) {
+        for kind in Set(kinds).union(depths.map(\.kind)) {
+            let depth = depths.first { $0.kind == kind }
+            registry.makeGauge(name: "jobs_queued", labels: [("kind", kind)]).set(Double(depth?.count ?? 0))
+            registry.makeGauge(name: "jobs_oldest_queued_age_seconds", labels: [("kind", kind)]).set(depth?.oldestAgeSeconds ?? 0)
+        }
+    }
+
     /// Records how long a database operation took.
     func queryDuration(_ operation: String, nanoseconds: Int64) {
         let timer = queryTimers.withLock { timers in

@@ -1,0 +1,31 @@
+/// Settings of the job queue and this node's worker.
+///
+/// Environment variables:
+/// - `DOCKET_JOB_CONCURRENCY` (default 2; 0 turns this node's worker off): jobs run at once on this node.
+/// - `DOCKET_JOB_LEASE` (seconds, default 30): how long a claimed job is this node's without a sign of life; a node
+///   that dies mid-job gives it up after this long.
+/// - `DOCKET_JOB_POLL_INTERVAL` (milliseconds, default 1000): how often an idle worker looks for jobs enqueued on other
+///   nodes (a job enqueued on this node wakes it at once).
+/// - `DOCKET_JOB_MAX_ATTEMPTS` (default 5): attempts before a job is failed for good.
+public struct JobSettings: Sendable {
+    public var concurrency = 2
+    public var leaseSeconds = 30
+    public var pollInterval: Duration = .seconds(1)
+    public var maxAttempts = 5
+    /// Backoff between attempts.
+    var retry = RetrySchedule()
+
+    /// Defaults as documented.
+    public init() {}
+}
+
+extension EnvironmentReader {
+    func jobSettings() throws(ConfigError) -> JobSettings {
+        var settings = JobSettings()
+        settings.concurrency = try integer("DOCKET_JOB_CONCURRENCY", default: settings.concurrency, in: 0...64)
+        settings.leaseSeconds = try integer("DOCKET_JOB_LEASE", default: settings.leaseSeconds, in: 2...3600)
+        settings.pollInterval = .milliseconds(try integer("DOCKET_JOB_POLL_INTERVAL", default: 1000, in: 10...60_000))
+        settings.maxAttempts = try integer("DOCKET_JOB_MAX_ATTEMPTS", default: settings.maxAttempts, in: 1...100)
+        return settings
+    }
+}

@@ -1,0 +1,67 @@
+import DocketAPI
+import Foundation
+
+extension APIHandler {
+    func bulkUpdateTasks(_ input: Operations.BulkUpdateTasks.Input) async throws -> Operations.BulkUpdateTasks.Output {
+        let body =
+            switch input.body {
+            case .json(let body): body
+            }
+        let caller = try await requireUser(.scope(.tasksWrite))
+        try rejectExplicitNulls()
+        let update = BulkTaskUpdate(body)
+        try update.validate()
+        let job = try await jobs.enqueue(kind: BulkUpdateTasksJob.kind, payload: update, owner: caller.id, logger: requestLogger)
+        return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
+    }
+
+    func importTasks(_ input: Operations.ImportTasks.Input) async throws -> Operations.ImportTasks.Output {
+        let body =
+            switch input.body {
+            case .json(let body): body
+            }
+        let caller = try await requireUser(.scope(.tasksWrite))
+        try rejectExplicitNulls()
+        let plan: TaskImport
+        switch (body.tasks, body.csv) {
+        case (let tasks?, nil): plan = try TaskImport(tasks.map(NewTask.init)) { "/tasks/\($0)" }
+        case (nil, let csv?): plan = try TaskImport.csv(csv)
+        default: throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks and csv")])
+        }
+        let job = try await jobs.enqueue(kind: ImportTasksJob.kind, payload: plan, owner: caller.id, logger: requestLogger)
+        return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
+    }
+
+    func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {
+        let caller = try await requireUser(.scope(.tasksRead))
+        let (limit, _) = try Paging.validate(limit: input.query.limit, offset: nil)
+        let state = input.query.state.flatMap { JobState(rawValue: $0.rawValue) }
+        let found = try await jobs.list(owner: caller.id, state: state, limit: limit, logger: requestLogger)
+        return .ok(.init(body: .json(.init(items: found.map(Components.Schemas.Job.init)))))
+    }
+
+    func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
+        let caller = try await requireUser(.scope(.tasksRead))
+        let job = try await jobs.job(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        return .ok(.init(body: .json(.init(job))))
+    }
+
+    func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
+        let caller = try await requireUser(.scope(.tasksWrite))
+        let job = try await jobs.cancel(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        return .ok(.init(body: .json(.init(job))))
+    }
+
+    func retryJob(_ input: Operations.RetryJob.Input) async throws -> Operations.RetryJob.Output {
+        let caller = try await requireUser(.scope(.tasksWrite))
+        let job = try await jobs.retry(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        return .ok(.init(body: .json(.init(job))))
+    }
+
+    private static func jobID(_ text: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw AppError(.badRequest, "The job id is not a UUID.") }
+        return id
+    }
+
+    private static func location(of job: JobRecord) -> String { "/api/v1/jobs/\(job.id.uuidString.lowercased())" }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// What a running job's handler may do besides its own work: commit steps with their progress, and notice when to stop.
+struct JobContext: Sendable {
+    let job: JobRecord
+    let worker: String
+    let store: JobStore
+    let database: DocketDatabase
+    let leaseSeconds: Int64
+    let logger: Logger
+    /// True once the node is shutting down: the job is then released for another node.
+    let isStopping: @Sendable () -> Bool
+    /// Told of progress after each committed step (e.g. to notify a connected client).
+    let onProgress: @Sendable (_ done: Int, _ total: Int?) -> Void
+
+    /// Runs `work` and records `done`/`total`/`checkpoint` in one transaction, so the step's writes and the record of
+    /// having made them commit together or not at all. Throws `JobInterruption` (rolling the step back) when the node
+    /// is stopping, the lease was lost or a cancellation was requested.
+    func step(done: Int, total: Int?, checkpoint: String?, _ work: @Sendable @escaping (any SQLDatabase) async throws -> Void) async throws {
+        guard !isStopping() else { throw JobInterruption.stopping }
+        let (id, worker, lease) = (job.id, self.worker, leaseSeconds)
+        let store = self.store
+        try await database.database(logger: logger).transaction { db in
+            let sql = db as! any SQLDatabase
+            try await work(sql)
+            let now = Microseconds.now()
+            guard
+                try await store.recordProgress(
+                    id, worker: worker, done: done, total: total, checkpoint: checkpoint, now: now, leaseUntil: now + lease * 1_000_000, on: sql)
+            else { throw JobInterruption.leaseLostOrCancelled }
+        }
+        onProgress(done, total)
+    }
+}

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Wakes this node's job worker when a job is enqueued here (other nodes find it on their next poll).
+final class JobSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Wakes the waiting worker, or makes its next wait return at once.
+    func notify() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when notified, or after `duration`.
+    func wait(upTo duration: Duration) async {
+        let timer = Task {
+            try? await Task.sleep(for: duration)
+            if !Task.isCancelled { self.notify() }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}

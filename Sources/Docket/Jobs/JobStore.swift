@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// The job queue's table. Claims are atomic: `FOR UPDATE SKIP LOCKED` on PostgreSQL (any number of nodes share the
+/// work), the single writer on SQLite. Every write by a worker names its lease, so a node that lost a job can no
+/// longer change it.
+struct JobStore: Sendable {
+    let database: DocketDatabase
+
+    private func sql(_ logger: Logger) -> any SQLDatabase { database.sql(logger: logger) }
+
+    /// Adds a job.
+    func insert(_ job: JobRecord, logger: Logger) async throws {
+        try await sql(logger).insert(into: "jobs").model(job, nilEncodingStrategy: .asNil).run()
+    }
+
+    /// The job with `id`, when `owner` is nil or owns it.
+    func find(_ id: UUID, owner: UUID?, logger: Logger) async throws -> JobRecord? {
+        var query = sql(logger).select().column("*").from("jobs").where("id", .equal, SQLBind(id))
+        if let owner { query = query.where("user_id", .equal, SQLBind(owner)) }
+        return try await query.first(decoding: JobRecord.self)
+    }
+
+    /// The owner's jobs, newest first, optionally in one state.
+    func list(owner: UUID, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
+        var query = sql(logger).select().column("*").from("jobs").where("user_id", .equal, SQLBind(owner))
+        if let state { query = query.where("state", .equal, SQLBind(state.rawValue)) }
+        return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all(decoding: JobRecord.self)
+    }
+
+    /// Takes the next due job (queued and due, or running with an expired lease) for `worker`, leasing it until
+    /// `leaseUntil` and counting the attempt; nil when there is none.
+    func claim(worker: String, kinds: [String], now: Int64, leaseUntil: Int64, logger: Logger) async throws -> JobRecord? {
+        let skipLocked: SQLQueryString = database.location.kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""
+        let query: SQLQueryString = """
+            UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(bind: leaseUntil),
+              attempts = attempts + 1, started_at = COALESCE(started_at, \(bind: now)), updated_at = \(bind: now)
+            WHERE id = (
+              SELECT id FROM jobs
+              WHERE kind IN (\(binds: kinds)) AND ((state = 'queued' AND run_at <= \(bind: now))
+                OR (state = 'running' AND lease_expires_at < \(bind: now)))
+              ORDER BY run_at, id LIMIT 1\(skipLocked))
+            RETURNING *
+            """
+        return try await sql(logger).raw(query).first(decoding: JobRecord.self)
+    }
+
+    /// Records progress and extends the lease, on `sql` (the transaction that did the step's work); false when the
+    /// lease is no longer `worker`'s or a cancellation was requested (the caller then rolls the step back).
+    func recordProgress(
+        _ id: UUID, worker: String, done: Int, total: Int?, checkpoint: String?, now: Int64, leaseUntil: Int64, on sql: any SQLDatabase
+    ) async throws -> Bool {
+        try await !sql.update("jobs")
+            .set("progress_done", to: SQLBind(done)).set("progress_total", to: SQLBind(total)).set("checkpoint", to: SQLBind(checkpoint))
+            .set("lease_expires_at", to: SQLBind(leaseUntil)).set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
+            .where("cancel_requested", .equal, SQLBind(false))
+            .returning("id").all().isEmpty
+    }
+
+    /// Finishes a running job of `worker` in `state` (succeeded, failed or cancelled) with its result or error.
+    @discardableResult
+    func finish(
+        _ id: UUID, worker: String, state: JobState, result: String?, error: String?, now: Int64, logger: Logger
+    ) async throws -> Bool {
+        try await !sql(logger).update("jobs")
+            .set("state", to: SQLBind(state.rawValue)).set("result", to: SQLBind(result)).set("error", to: SQLBind(error))
+            .set("finished_at", to: SQLBind(now)).set("updated_at", to: SQLBind(now))
+            .set("lease_owner", to: SQLLiteral.null).set("lease_expires_at", to: SQLLiteral.null)
+            .where("id", .equal, SQLBind(id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
+            .returning("id").all().isEmpty
+    }
+
+    /// Puts a running job of `worker` back in the queue to run at `runAt`; a release (`countAttempt` false) does not
+    /// use up an attempt.
+    @discardableResult
+    func requeue(_ id: UUID, worker: String, runAt: Int64, error: String?, countAttempt: Bool, now: Int64, logger: Logger) async throws -> Bool {
+        let attempts: SQLQueryString = countAttempt ? "attempts" : "attempts - 1"
+        let query: SQLQueryString = """
+            UPDATE jobs SET state = 'queued', run_at = \(bind: runAt), error = \(bind: error), attempts = \(attempts),
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND lease_owner = \(bind: worker) AND state = 'running'
+            RETURNING id
+            """
+        return try await !sql(logger).raw(query).all().isEmpty
+    }
+
+    /// Cancels the owner's queued job at once, or asks a running one to stop at its next step; returns the job after.
+    func cancel(_ id: UUID, owner: UUID, now: Int64, logger: Logger) async throws -> JobRecord? {
+        let sql = sql(logger)
+        try await sql.update("jobs")
+            .set("state", to: SQLBind(JobState.cancelled.rawValue)).set("finished_at", to: SQLBind(now)).set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner)).where("state", .equal, SQLBind("queued"))
+            .run()
+        try await sql.update("jobs")
+            .set("cancel_requested", to: SQLBind(true)).set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner)).where("state", .equal, SQLBind("running"))
+            .run()
+        return try await find(id, owner: owner, logger: logger)
+    }
+
+    /// Puts the owner's failed or cancelled job back in the queue with fresh attempts; returns the job after.
+    func retry(_ id: UUID, owner: UUID, now: Int64, logger: Logger) async throws -> JobRecord? {
+        try await sql(logger).update("jobs")
+            .set("state", to: SQLBind(JobState.queued.rawValue)).set("attempts", to: SQLBind(0)).set("run_at", to: SQLBind(now))
+            .set("cancel_requested", to: SQLBind(false)).set("error", to: SQLLiteral.null).set("finished_at", to: SQLLiteral.null)
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
+            .where("state", .in, SQLBind.group([JobState.failed.rawValue, JobState.cancelled.rawValue]))
+            .run()
+        return try await find(id, owner: owner, logger: logger)
+    }
+
+    /// Queued jobs by kind: how many, and the oldest one's enqueue time.
+    func queueDepth(logger: Logger) async throws -> [(kind: String, count: Int, oldest: Int64)] {
+        let rows = try await sql(logger).raw(
+            "SELECT kind, COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs WHERE state = 'queued' GROUP BY kind"
+        ).all()
+        return try rows.map {
+            (
+                try $0.decode(column: "kind", as: String.self), try $0.decode(column: "n", as: Int.self),
+                try $0.decode(column: "oldest", as: Int64.self)
+            )
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs queued jobs on this node, up to `concurrency` at once, until graceful shutdown. A job whose node dies keeps
+/// its lease until it expires; then any node claims it again (counting an attempt). On shutdown the worker stops
+/// claiming, and running jobs are released for another node after the step in progress commits.
+final class JobWorker: Service, Sendable {
+    private let store: JobStore
+    private let database: DocketDatabase
+    private let handlers: [String: any JobHandler]
+    private let signal: JobSignal
+    private let gate: StartGate
+    private let settings: JobSettings
+    private let metrics: DocketMetrics
+    private let logger: Logger
+    /// This node's worker id, written into the leases it holds.
+    let workerID: String
+    private let stopping = Atomic<Bool>(false)
+    private let running = Atomic<Int>(0)
+
+    /// A worker for `handlers`' kinds.
+    init(
+        store: JobStore, database: DocketDatabase, handlers: [any JobHandler], signal: JobSignal, gate: StartGate, settings: JobSettings,
+        metrics: DocketMetrics, logger: Logger
+    ) {
+        self.gate = gate
+        self.store = store
+        self.database = database
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        self.signal = signal
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.workerID = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Claims and runs jobs until graceful shutdown, then waits for the running ones to finish or be released.
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await gate.wait()
+            await withDiscardingTaskGroup { group in
+                var lastGaugeRefresh = ContinuousClock.now - .seconds(3600)
+                while !stopping.load(ordering: .relaxed) {
+                    if ContinuousClock.now - lastGaugeRefresh > .seconds(15) {
+                        await refreshGauges()
+                        lastGaugeRefresh = ContinuousClock.now
+                    }
+                    if running.load(ordering: .relaxed) < settings.concurrency, let job = await claim() {
+                        running.add(1, ordering: .relaxed)
+                        group.addTask {
+                            await self.execute(job)
+                            self.running.subtract(1, ordering: .relaxed)
+                            self.signal.notify()
+                        }
+                        continue
+                    }
+                    await signal.wait(upTo: settings.pollInterval)
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.gate.open()
+            self.signal.notify()
+        }
+        logger.info("job worker stopped", metadata: ["worker": .string(workerID)])
+    }
+
+    private func claim() async -> JobRecord? {
+        let now = Microseconds.now()
+        do {
+            return try await store.claim(
+                worker: workerID, kinds: Array(handlers.keys), now: now, leaseUntil: now + Int64(settings.leaseSeconds) * 1_000_000,
+                logger: logger)
+        } catch {
+            logger.warning("claiming a job failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+            return nil
+        }
+    }
+
+    /// Runs one claimed job to its next state: succeeded, retried later, failed, cancelled or released.
+    func execute(_ job: JobRecord) async {
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = .string(job.id.uuidString.lowercased())
+        logger[metadataKey: "job_kind"] = .string(job.kind)
+        guard let handler = handlers[job.kind] else { return }
+        if job.attempts > job.maxAttempts {
+            await finish(job, .failed, result: nil, error: "the node running the last attempt stopped before it finished", logger: logger)
+            return
+        }
+        let context = JobContext(
+            job: job, worker: workerID, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds), logger: logger,
+            isStopping: { self.stopping.load(ordering: .relaxed) }, onProgress: { _, _ in })
+        do {
+            let result = try await handler.run(job, context: context)
+            await finish(job, .succeeded, result: result, error: nil, logger: logger)
+        } catch JobInterruption.stopping {
+            _ = try? await store.requeue(
+                job.id, worker: workerID, runAt: Microseconds.now(), error: nil, countAttempt: false, now: Microseconds.now(), logger: logger)
+            metrics.jobRun(kind: job.kind, outcome: "released")
+            logger.info("job released for another node (shutting down)")
+        } catch JobInterruption.leaseLostOrCancelled {
+            if let current = try? await store.find(job.id, owner: nil, logger: logger), current.leaseOwner == workerID, current.cancelRequested {
+                await finish(job, .cancelled, result: nil, error: nil, logger: logger)
+            } else {
+                metrics.jobRun(kind: job.kind, outcome: "lease_lost")
+                logger.warning("job lease lost to another node")
+            }
+        } catch let failure as JobFailure {
+            await finish(job, .failed, result: nil, error: failure.description, logger: logger)
+        } catch {
+            await failOrRetry(job, error: DatabaseFailure.describe(error), logger: logger)
+        }
+    }
+
+    private func failOrRetry(_ job: JobRecord, error: String, logger: Logger) async {
+        guard job.attempts < job.maxAttempts else {
+            await finish(job, .failed, result: nil, error: error, logger: logger)
+            return
+        }
+        let delay = settings.retry.delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
+        let now = Microseconds.now()
+        _ = try? await store.requeue(
+            job.id, worker: workerID, runAt: now + Int64(delay * 1_000_000), error: error, countAttempt: true, now: now, logger: logger)
+        metrics.jobRun(kind: job.kind, outcome: "retried")
+        logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempts)", "delay_s": "\(Int(delay))", "error": .string(error)])
+    }
+
+    private func finish(_ job: JobRecord, _ state: JobState, result: String?, error: String?, logger: Logger) async {
+        do {
+            try await store.finish(job.id, worker: workerID, state: state, result: result, error: error, now: Microseconds.now(), logger: logger)
+        } catch {
+            logger.error("recording a job's outcome failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+        }
+        metrics.jobRun(kind: job.kind, outcome: state.rawValue)
+        logger.info("job finished", metadata: ["state": .string(state.rawValue)])
+    }
+
+    private func refreshGauges() async {
+        guard let depths = try? await store.queueDepth(logger: logger) else { return }
+        let now = Microseconds.now()
+        metrics.jobQueue(kinds: Array(handlers.keys), depths: depths.map { ($0.kind, $0.count, Double(now - $0.oldest) / 1_000_000) })
+    }
+}

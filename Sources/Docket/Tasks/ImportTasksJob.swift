@@ -1,0 +1,43 @@
+import Foundation
+import SQLKit
+
+/// Runs `import_tasks`: inserts the checked rows in batches; each batch and the index after it commit together, so a
+/// job resumed after a crash creates every task exactly once.
+struct ImportTasksJob: JobHandler {
+    static let kind = "import_tasks"
+    var kind: String { Self.kind }
+    let store: TaskStore
+    /// Tasks inserted per transaction.
+    var batchSize = 100
+
+    /// The job's result.
+    struct Outcome: Codable {
+        let imported: Int
+    }
+
+    func run(_ job: JobRecord, context: JobContext) async throws -> String {
+        guard let owner = job.userID, let plan = try? JSONDecoder().decode(TaskImport.self, from: Data(job.payload.utf8)) else {
+            throw JobFailure.permanent("the job's payload is not a task import")
+        }
+        var next = job.checkpoint.flatMap { Int($0) } ?? 0
+        // Creation times one microsecond apart keep the file's order in listings sorted by creation.
+        let base = Microseconds.now()
+        while next < plan.rows.count {
+            let end = min(next + batchSize, plan.rows.count)
+            let records = plan.rows[next..<end].enumerated().map { offset, row in
+                let createdAt = base + Int64(next + offset)
+                var record = TaskRecord(
+                    id: UUID(), userID: owner, title: row.title, description: row.description, status: row.status, priority: row.priority,
+                    priorityRank: 0, dueDate: row.dueDate, dueAsc: "", dueDesc: "", completedAt: row.status == .done ? createdAt : nil,
+                    createdAt: createdAt, updatedAt: createdAt, version: 1)
+                record.refreshSortKeys()
+                return record
+            }
+            try await context.step(done: end, total: plan.rows.count, checkpoint: String(end)) { [store] sql in
+                for record in records { try await store.insert(record, on: sql) }
+            }
+            next = end
+        }
+        return String(decoding: try JSONEncoder().encode(Outcome(imported: plan.rows.count)), as: UTF8.self)
+    }
+}
