@@ -55,6 +55,9 @@ struct JobTests {
                 ("/api/v1/tasks/import", #"{"tasks":[{"title":" "},{"title":"ok","due_date":"2026-13-01"}]}"#),
                 ("/api/v1/tasks/import", #"{"csv":"name\nx"}"#), ("/api/v1/tasks/import", #"{"csv":"title,status\nx,later"}"#),
                 ("/api/v1/tasks/import", #"{"csv":"title\n\"open"}"#), ("/api/v1/tasks/import", #"{"csv":"title,priority\nonly one cell"}"#),
+                ("/api/v1/tasks/bulk-update", #"{"set_priority":"low","filter":{"due_before":null}}"#),
+                ("/api/v1/tasks/bulk-update", #"{"set_priority":"low","filter":{"status":["todo","todo","done","done"]}}"#),
+                ("/api/v1/tasks/import", #"{"tasks":[{"title":"a","status":null}]}"#),
             ]
             for (path, body) in bad {
                 let response = try await client.sendRaw(.post, path, body: body, headers: owner.bearer)
@@ -63,7 +66,7 @@ struct JobTests {
             }
             #expect(try await client.send(.get, "/api/v1/jobs", headers: owner.bearer).decode(JobListBody.self).items.isEmpty)
 
-            let job = try await client.startJob("/api/v1/tasks/import", body: #"{"tasks":[{"title":"one"}]}"#, headers: owner.bearer)
+            let job = try await client.startJob("/api/v1/tasks/import", body: #"{"tasks":[{"title":"one","description":null}]}"#, headers: owner.bearer)
             let other = try await client.register()
             try await client.send(.get, "/api/v1/jobs/\(job.id)", headers: other.bearer).expectProblem(.notFound, "not-found")
             try await client.send(.post, "/api/v1/jobs/\(job.id)/cancel", headers: other.bearer).expectProblem(.notFound, "not-found")

@@ -9,12 +9,16 @@ struct RouteTable: Sendable {
         self.routes = routes.map { ($0.method, $0.path.split(separator: "/")) }
     }
 
-    /// Methods registered for a path, when the path matches a template at all.
+    /// Methods registered for a path, when the path matches a template at all. Like the router, the most specific
+    /// template wins: `/api/v1/tasks/import` answers for its own methods, not for those of `/api/v1/tasks/{id}`.
     func allowedMethods(forPath path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
-        return routes.filter { route in
+        let matches = routes.filter { route in
             route.segments.count == segments.count
                 && zip(route.segments, segments).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
-        }.map(\.method)
+        }
+        let literals = { (route: (method: HTTPRequest.Method, segments: [Substring])) in route.segments.count { !$0.hasPrefix("{") } }
+        let mostSpecific = matches.map(literals).max()
+        return matches.filter { literals($0) == mostSpecific }.map(\.method)
     }
 }

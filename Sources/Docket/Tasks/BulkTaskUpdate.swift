@@ -23,6 +23,9 @@ struct BulkTaskUpdate: Codable, Sendable, Equatable {
         if let days = shiftDueDays, !(-3660...3660).contains(days) {
             errors.append(FieldError(pointer: "/shift_due_days", message: "must be from -3660 to 3660"))
         }
+        if statuses.count > 3 || priorities.count > 3 {
+            errors.append(FieldError(pointer: "/filter", message: "status and priority list at most 3 values each"))
+        }
         _ = TaskRules.dueDate(dueBefore, pointer: "/filter/due_before", into: &errors)
         _ = TaskRules.dueDate(dueAfter, pointer: "/filter/due_after", into: &errors)
         if let text, text.count > 200 { errors.append(FieldError(pointer: "/filter/q", message: "must be at most 200 characters")) }

@@ -72,4 +72,26 @@ struct TaskStore: Sendable {
         }
         return (rows, total)
     }
+
+    /// The owner's workload as of `today` (`YYYY-MM-DD`), counted in the database.
+    func workload(owner: UUID, today: String, weekEnd: String, logger: Logger) async throws -> Workload {
+        let rows = try await sql(logger).raw(
+            """
+            SELECT status, priority, COUNT(*) AS n,
+              SUM(CASE WHEN status <> 'done' AND due_date < \(bind: today) THEN 1 ELSE 0 END) AS overdue,
+              SUM(CASE WHEN status <> 'done' AND due_date >= \(bind: today) AND due_date <= \(bind: weekEnd) THEN 1 ELSE 0 END) AS soon
+            FROM tasks WHERE user_id = \(bind: owner) GROUP BY status, priority
+            """
+        ).all()
+        var workload = Workload()
+        for row in rows {
+            let count = try row.decode(column: "n", as: Int.self)
+            workload.total += count
+            workload.byStatus[try row.decode(column: "status", as: String.self), default: 0] += count
+            workload.byPriority[try row.decode(column: "priority", as: String.self), default: 0] += count
+            workload.overdue += try row.decode(column: "overdue", as: Int?.self) ?? 0
+            workload.dueThisWeek += try row.decode(column: "soon", as: Int?.self) ?? 0
+        }
+        return workload
+    }
 }

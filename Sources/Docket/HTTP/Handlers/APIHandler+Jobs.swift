@@ -21,7 +21,8 @@ extension APIHandler {
             case .json(let body): body
             }
         let caller = try await requireUser(.scope(.tasksWrite))
-        try rejectExplicitNulls()
+        // A task's description and due date may be null, as in POST /api/v1/tasks.
+        try rejectExplicitNulls { $0.hasPrefix("/tasks/") && ($0.hasSuffix("/description") || $0.hasSuffix("/due_date")) }
         let plan: TaskImport
         switch (body.tasks, body.csv) {
         case (let tasks?, nil): plan = try TaskImport(tasks.map(NewTask.init)) { "/tasks/\($0)" }

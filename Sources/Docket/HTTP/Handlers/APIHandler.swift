@@ -52,10 +52,24 @@ struct APIHandler: APIProtocol {
         return try await accounts.account(id: caller.id, logger: requestLogger)
     }
 
-    /// A 422 when the JSON body sets a top-level field to `null` (the generated decoders read it as absent).
-    func rejectExplicitNulls() throws {
-        let nulls = try presentKeys().filter { !$0.value }.keys.sorted()
-        guard nulls.isEmpty else { throw AppError.validation(nulls.map { FieldError(pointer: "/\($0)", message: "must not be null") }) }
+    /// A 422 naming every `null` in the JSON body (the generated decoders read `null` as absent) except at the pointers
+    /// `nullable` accepts.
+    func rejectExplicitNulls(except nullable: (String) -> Bool = { _ in false }) throws {
+        guard let buffer = try request.context.collectedBody, let body = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) else {
+            return
+        }
+        let nulls = Self.nullPointers(in: body, at: "").filter { !nullable($0) }
+        guard nulls.isEmpty else { throw AppError.validation(nulls.map { FieldError(pointer: $0, message: "must not be null") }) }
+    }
+
+    /// The JSON pointers of every `null` inside `value`.
+    private static func nullPointers(in value: Any, at pointer: String) -> [String] {
+        switch value {
+        case is NSNull: return [pointer]
+        case let object as [String: Any]: return object.keys.sorted().flatMap { nullPointers(in: object[$0]!, at: pointer + "/" + $0) }
+        case let array as [Any]: return array.enumerated().flatMap { nullPointers(in: $0.element, at: pointer + "/\($0.offset)") }
+        default: return []
+        }
     }
 
     /// The signed-in caller if an admin with a session, else a 403 problem (401 when not signed in).
