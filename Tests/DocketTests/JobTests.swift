@@ -66,7 +66,8 @@ struct JobTests {
             }
             #expect(try await client.send(.get, "/api/v1/jobs", headers: owner.bearer).decode(JobListBody.self).items.isEmpty)
 
-            let job = try await client.startJob("/api/v1/tasks/import", body: #"{"tasks":[{"title":"one","description":null}]}"#, headers: owner.bearer)
+            let job = try await client.startJob(
+                "/api/v1/tasks/import", body: #"{"tasks":[{"title":"one","description":null}]}"#, headers: owner.bearer)
             let other = try await client.register()
             try await client.send(.get, "/api/v1/jobs/\(job.id)", headers: other.bearer).expectProblem(.notFound, "not-found")
             try await client.send(.post, "/api/v1/jobs/\(job.id)/cancel", headers: other.bearer).expectProblem(.notFound, "not-found")

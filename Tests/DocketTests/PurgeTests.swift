@@ -87,6 +87,6 @@ struct PurgeTests {
         return ExpiredRowPurger.Counts(
             idempotencyKeys: try await count("idempotency_keys"), refreshTokens: try await count("refresh_tokens"),
             oneTimeTokens: try await count("one_time_tokens"), personalAccessTokens: try await count("personal_access_tokens"),
-            rateLimitBuckets: try await count("rate_limit_buckets"))
+            rateLimitBuckets: try await count("rate_limit_buckets"), finishedJobs: try await count("jobs"), toolCalls: try await count("tool_calls"))
     }
 }

@@ -30,9 +30,9 @@ func buildApplication(
         parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
     let jobSignal = JobSignal()
     let jobGate = StartGate()
-    let handler = try await buildHandler(
+    let endpoints = try await buildHandler(
         config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, logger: logger)
-    let router = try buildRouter(config: config, handler: handler, metrics: metrics, tracing: tracing)
+    let router = try buildRouter(config: config, endpoints: endpoints, metrics: metrics, tracing: tracing)
     let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
         router: router,
@@ -70,7 +70,11 @@ func buildApplication(
 func maintenance(config: DocketConfig, database: DocketDatabase, logger: Logger) -> [any Service] {
     guard config.purgeInterval > .zero else { return [] }
     let bucketIdle = max(config.auth.ipLimit.periodSeconds, config.auth.accountLimit.periodSeconds)
-    return [ExpiredRowPurger(database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle, logger: logger)]
+    return [
+        ExpiredRowPurger(
+            database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle,
+            activityRetentionDays: config.mcp.activityRetentionDays, logger: logger)
+    ]
 }
 
 /// HTTP/1.1 with idle and header-size limits, wrapped in TLS when a certificate is configured.

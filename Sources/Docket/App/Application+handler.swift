@@ -1,11 +1,18 @@
 import Foundation
 import Logging
 
-/// Creates the services behind the API (keys and tokens, stores, flows) and the one handler that serves the contract.
+/// What the router serves: the contract's handler and the MCP endpoint.
+struct Endpoints: Sendable {
+    let api: APIHandler
+    let mcp: MCPEndpoint
+}
+
+/// Creates the services behind the API (keys and tokens, stores, flows), the one handler that serves the contract and
+/// the MCP endpoint that serves agents.
 func buildHandler(
     config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, jobSignal: JobSignal,
     logger: Logger
-) async throws -> APIHandler {
+) async throws -> Endpoints {
     let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
     let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
     let audit = AuditLog(database: database)
@@ -24,13 +31,24 @@ func buildHandler(
     let emailLinks = EmailLinkService(
         users: users, oneTimeTokens: OneTimeTokenStore(database: database), accounts: accounts, mailer: mailer, audit: audit,
         publicURL: config.publicURL, verificationLifetime: config.auth.emailTokenTTL, resetLifetime: config.auth.resetTokenTTL)
+    let taskStore = TaskStore(database: database, metrics: metrics)
     let tasks = TaskService(
-        store: TaskStore(database: database, metrics: metrics), idempotency: IdempotencyStore(),
-        cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
-    return APIHandler(
+        store: taskStore, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
+    let jobs = JobQueue(store: JobStore(database: database), signal: jobSignal, maxAttempts: config.jobs.maxAttempts)
+    let rateLimiter = RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit)
+    let mcpSessions = MCPSessions(idleSeconds: config.mcp.sessionIdleSeconds, maxSessions: config.mcp.maxSessions)
+    let mcp = MCPEndpoint(
+        sessions: mcpSessions,
+        factory: MCPServerFactory(
+            tools: TaskTools(tasks: tasks, store: taskStore, jobs: jobs), activity: ToolCallRecorder(database: database, metrics: metrics),
+            sessions: mcpSessions, logger: logger),
+        authenticator: authenticator, rateLimiter: rateLimiter, authSettings: config.auth, settings: config.mcp, publicURL: config.publicURL,
+        maxBodyBytes: config.maxBodyBytes)
+    let api = APIHandler(
         database: database, documents: try ContractDocuments.load(), accounts: accounts, sessions: sessions, emailLinks: emailLinks,
         tasks: tasks, personalTokens: personalTokens,
-        jobs: JobQueue(store: JobStore(database: database), signal: jobSignal, maxAttempts: config.jobs.maxAttempts), authenticator: authenticator,
-        rateLimiter: RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit), audit: audit,
-        settings: config.auth, serverSettings: config.server, metrics: metrics, logger: logger)
+        jobs: jobs, toolCalls: ToolCallLog(database: database), authenticator: authenticator,
+        rateLimiter: rateLimiter, audit: audit,
+        settings: config.auth, serverSettings: config.server, publicURL: config.publicURL, metrics: metrics, logger: logger)
+    return Endpoints(api: api, mcp: mcp)
 }

@@ -3,13 +3,14 @@ import Hummingbird
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
-/// Builds the router: middleware in order (outermost first), then every operation of the contract.
-func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetrics, tracing: RequestTracing?) throws
+/// Builds the router: middleware in order (outermost first), then every operation of the contract, then `/mcp`.
+func buildRouter(config: DocketConfig, endpoints: Endpoints, metrics: DocketMetrics, tracing: RequestTracing?) throws
     -> Router<DocketRequestContext>
 {
     let recorder = RouteRecorder()
-    try handler.registerHandlers(on: recorder)
-    let classifier = ErrorClassifier(routes: RouteTable(recorder.routes), maxBodyBytes: config.maxBodyBytes)
+    try endpoints.api.registerHandlers(on: recorder)
+    let routes = recorder.routes + [(.post, "/mcp"), (.delete, "/mcp")]
+    let classifier = ErrorClassifier(routes: RouteTable(routes), maxBodyBytes: config.maxBodyBytes)
 
     let router = Router(context: DocketRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -23,6 +24,7 @@ func buildRouter(config: DocketConfig, handler: APIHandler, metrics: DocketMetri
     router.add(middleware: ResponseHeaderMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: RequestScopeMiddleware())
-    try handler.registerHandlers(on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: []))
+    try endpoints.api.registerHandlers(on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: []))
+    endpoints.mcp.register(on: router)
     return router
 }

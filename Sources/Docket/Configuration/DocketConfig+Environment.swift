@@ -22,7 +22,8 @@ extension DocketConfig {
             auth: try reader.authSettings(),
             server: try reader.serverSettings(),
             tracing: try reader.tracingSettings(),
-            jobs: try reader.jobSettings()
+            jobs: try reader.jobSettings(),
+            mcp: try reader.mcpSettings()
         )
     }
 

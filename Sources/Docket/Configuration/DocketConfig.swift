@@ -47,6 +47,8 @@ public struct DocketConfig: Sendable {
     public var tracing: TracingSettings
     /// The job queue and this node's worker.
     public var jobs: JobSettings
+    /// The MCP endpoint.
+    public var mcp: MCPSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -64,7 +66,8 @@ public struct DocketConfig: Sendable {
         auth: AuthSettings = AuthSettings(),
         server: ServerSettings = ServerSettings(),
         tracing: TracingSettings = TracingSettings(),
-        jobs: JobSettings = JobSettings()
+        jobs: JobSettings = JobSettings(),
+        mcp: MCPSettings = MCPSettings()
     ) {
         self.host = host
         self.port = port
@@ -81,6 +84,7 @@ public struct DocketConfig: Sendable {
         self.server = server
         self.tracing = tracing
         self.jobs = jobs
+        self.mcp = mcp
     }
 
     /// The base URL of links in emails.

@@ -98,3 +98,18 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(keys: keys))))
     }
 }
+
+extension APIHandler {
+    func getProtectedResourceMetadata(_ input: Operations.GetProtectedResourceMetadata.Input) async throws
+        -> Operations.GetProtectedResourceMetadata.Output
+    {
+        .ok(
+            .init(
+                body: .json(
+                    .init(
+                        resource: "\(publicURL)/mcp", resourceName: "Docket MCP server", authorizationServers: [],
+                        bearerMethodsSupported: ["header"],
+                        scopesSupported: TokenScope.allCases.compactMap { Components.Schemas.TokenScope(rawValue: $0.rawValue) },
+                        resourceDocumentation: "\(publicURL)/docs"))))
+    }
+}

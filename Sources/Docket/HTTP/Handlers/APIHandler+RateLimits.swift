@@ -12,14 +12,6 @@ extension APIHandler {
         return RateLimiter.Bucket(key: "\(action):ip:\(ip)", name: "\(action)-ip", policy: settings.ipLimit)
     }
 
-    /// The buckets a personal access token's request draws from: the token's own, and its owner's across all their tokens.
-    func tokenBuckets(tokenID: UUID, userID: UUID) -> [RateLimiter.Bucket] {
-        [
-            RateLimiter.Bucket(key: "token:\(tokenID.uuidString.lowercased())", name: "token", policy: settings.tokenLimit),
-            RateLimiter.Bucket(key: "token-user:\(userID.uuidString.lowercased())", name: "token-user", policy: settings.tokenUserLimit),
-        ]
-    }
-
     /// The bucket of `action` for one account, keyed by a hash of its address (no email in the table).
     func accountBucket(_ action: String, email: EmailAddress) -> RateLimiter.Bucket {
         RateLimiter.Bucket(key: "\(action):account:\(SecureToken.hash(email.value))", name: "\(action)-account", policy: settings.accountLimit)

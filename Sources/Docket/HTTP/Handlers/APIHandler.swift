@@ -12,11 +12,14 @@ struct APIHandler: APIProtocol {
     let tasks: TaskService
     let personalTokens: PersonalAccessTokenService
     let jobs: JobQueue
+    let toolCalls: ToolCallLog
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
     let audit: AuditLog
     let settings: AuthSettings
     let serverSettings: ServerSettings
+    /// The base URL clients reach this server at.
+    let publicURL: String
     let metrics: DocketMetrics
     let logger: Logger
 
@@ -42,7 +45,7 @@ struct APIHandler: APIProtocol {
         case .session: throw AppError.sessionRequired
         case .scope(let scope): guard caller.holds(scope) else { throw AppError.insufficientScope(scope) }
         }
-        try await limit(tokenBuckets(tokenID: tokenID, userID: caller.id))
+        try await limit(RateLimiter.tokenBuckets(tokenID: tokenID, userID: caller.id, settings: settings))
         return caller
     }
 

@@ -21,16 +21,20 @@ final class ExpiredRowPurger: Service, Sendable {
         var personalAccessTokens = 0
         var rateLimitBuckets = 0
         var finishedJobs = 0
-        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs }
+        var toolCalls = 0
+        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs + toolCalls }
     }
 
     private let database: DocketDatabase
     private let interval: Duration
     private let bucketIdleSeconds: Double
+    private let activityRetention: TimeInterval
     private let logger: Logger
 
     /// A purger for `database` running every `interval`; buckets idle for `bucketIdleSeconds` are full again and go.
-    init(database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, logger: Logger) {
+    /// Agent activity (MCP tool calls) older than `activityRetentionDays` goes too.
+    init(database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, activityRetentionDays: Int = 90, logger: Logger) {
+        self.activityRetention = TimeInterval(activityRetentionDays) * 86_400
         self.database = database
         self.interval = interval
         self.bucketIdleSeconds = Double(bucketIdleSeconds)
@@ -56,6 +60,7 @@ final class ExpiredRowPurger: Service, Sendable {
                                 "idempotency_keys": "\(counts.idempotencyKeys)", "refresh_tokens": "\(counts.refreshTokens)",
                                 "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
                                 "personal_access_tokens": "\(counts.personalAccessTokens)", "finished_jobs": "\(counts.finishedJobs)",
+                                "tool_calls": "\(counts.toolCalls)",
                             ])
                     }
                 } catch {
@@ -86,6 +91,9 @@ final class ExpiredRowPurger: Service, Sendable {
         counts.finishedJobs = try await deleted(
             sql.delete(from: "jobs")
                 .where("finished_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(Self.finishedJobRetention * 1_000_000))).returning("id"))
+        counts.toolCalls = try await deleted(
+            sql.delete(from: "tool_calls")
+                .where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000))).returning("id"))
         return counts
     }
 

@@ -12,5 +12,6 @@ enum DocketMigrations {
         CreateIdempotencyKeys(),
         CreatePersonalAccessTokens(),
         CreateJobs(),
+        CreateToolCalls(),
     ]
 }

@@ -87,6 +87,26 @@ public final class DocketMetrics: Sendable {
         }
     }
 
+    /// Counts an MCP tool call by tool and outcome and records its duration.
+    func toolCall(tool: String, outcome: String, duration: Duration) {
+        let key = "mcp_tool_calls_total \(tool) \(outcome)"
+        let counter = labelledCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let made = Counter(label: "mcp_tool_calls_total", dimensions: [("tool", tool), ("outcome", outcome)], factory: factory)
+            counters[key] = made
+            return made
+        }
+        counter.increment()
+        let timer = queryTimers.withLock { timers in
+            let timerKey = "mcp \(tool)"
+            if let existing = timers[timerKey] { return existing }
+            let made = Timer(label: "mcp_tool_call_duration_seconds", dimensions: [("tool", tool)], factory: factory)
+            timers[timerKey] = made
+            return made
+        }
+        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
     /// Records how long a database operation took.
     func queryDuration(_ operation: String, nanoseconds: Int64) {
         let timer = queryTimers.withLock { timers in

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import MCP
+
+/// Makes the SDK server of one MCP session: Docket's identity and instructions, and the tool handlers acting for the
+/// caller that opened the session.
+struct MCPServerFactory: Sendable {
+    let tools: TaskTools
+    let activity: ToolCallRecorder
+    let sessions: MCPSessions
+    let logger: Logger
+
+    /// A server for session `sessionID`, acting for `caller`.
+    func makeServer(sessionID: String, caller: AuthenticatedUser) async -> Server {
+        let server = Server(
+            name: "docket", version: DocketVersion.current, title: "Docket",
+            instructions: "Docket is the user's task list. List, search, create, update, complete and delete tasks; "
+                + "summarize_workload gives an overview; bulk_update_tasks and import_tasks run as background jobs (follow them with get_job).",
+            capabilities: .init(tools: .init(listChanged: false)))
+        let (tools, activity, sessions, logger) = (self.tools, self.activity, self.sessions, self.logger)
+        await server.withMethodHandler(ListTools.self) { _ in
+            ListTools.Result(tools: TaskTools.visible(to: caller))
+        }
+        await server.withMethodHandler(CallTool.self) { params in
+            let http = Server.currentHandlerContext?.httpContext
+            let origin = RequestOrigin(
+                ip: http?.header(MCPHeaders.clientAddress), userAgent: http?.header("User-Agent"), requestID: http?.header(MCPHeaders.requestID))
+            var callLogger = logger
+            callLogger[metadataKey: "request_id"] = .string(origin.requestID ?? "-")
+            callLogger[metadataKey: "mcp_tool"] = .string(params.name)
+            let started = ContinuousClock.now
+            let outcome = await tools.call(params.name, arguments: params.arguments, caller: caller, origin: origin, logger: callLogger)
+            let client = await sessions.client(of: sessionID)
+            await activity.record(
+                ToolCall(
+                    userID: caller.id, credential: caller.credential, clientName: client.name, clientVersion: client.version,
+                    sessionID: sessionID, tool: params.name, arguments: params.arguments, outcome: outcome, duration: ContinuousClock.now - started,
+                    requestID: origin.requestID),
+                logger: callLogger)
+            return outcome.result
+        }
+        return server
+    }
+}
+
+/// Headers Docket's HTTP glue adds to what it hands the SDK, so tool handlers know the request's id and address.
+enum MCPHeaders {
+    static let requestID = "X-Docket-Request-ID"
+    static let clientAddress = "X-Docket-Client-Address"
+}

@@ -1,0 +1,24 @@
+import Foundation
+import MCP
+
+/// One MCP session: its SDK server and transport, and whose credential opened it (later requests must present the same).
+struct MCPSession: Sendable {
+    let id: String
+    let server: Server
+    let transport: StatefulHTTPServerTransport
+    /// The account the session acts for.
+    let userID: UUID
+    /// `token:<id>` for a personal access token, `session:<user id>` for a signed-in session's access tokens.
+    let credentialKey: String
+    var clientName: String?
+    var clientVersion: String?
+    var lastUsed: Date
+
+    /// The key that binds a session to the credential that opened it.
+    static func credentialKey(of caller: AuthenticatedUser) -> String {
+        switch caller.credential {
+        case .session: "session:\(caller.id.uuidString.lowercased())"
+        case .personalAccessToken(let id, _): "token:\(id.uuidString.lowercased())"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import DocketAPI
+import Foundation
+
+extension APIHandler {
+    func listAgentActivity(_ input: Operations.ListAgentActivity.Input) async throws -> Operations.ListAgentActivity.Output {
+        let caller = try await requireUser(.scope(.agentActivityRead))
+        let query = input.query
+        var filter = ToolCallLog.Filter(userID: caller.id, tool: query.tool, outcome: query.outcome?.rawValue)
+        if let text = query.tokenId {
+            guard let id = UUID(uuidString: text) else {
+                throw AppError.validation([FieldError(pointer: "#/query/token_id", message: "must be a UUID")])
+            }
+            filter.tokenID = id
+        }
+        if query.userId != nil || query.all == true {
+            guard caller.role == .admin, caller.credential == .session else {
+                throw AppError.forbidden("Only an admin, signed in, may read other accounts' agent activity.")
+            }
+            filter.userID = try query.userId.map { text in
+                guard let id = UUID(uuidString: text) else {
+                    throw AppError.validation([FieldError(pointer: "#/query/user_id", message: "must be a UUID")])
+                }
+                return id
+            }
+        }
+        let (limit, _) = try Paging.validate(limit: query.limit, offset: nil)
+        let page = try await toolCalls.list(filter, limit: limit, cursor: query.cursor, logger: requestLogger)
+        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.ToolCall.init), nextCursor: page.nextCursor))))
+    }
+}
