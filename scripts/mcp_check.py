@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -101,6 +101,16 @@ async def scenario(base, alice, alice_pat, reader_pat, bob_pat, doomed_pat):
                 break
             await asyncio.sleep(0.05)
         check(state["state"] == "succeeded" and json.loads(state["result"]) == {"matched": 30, "updated": 30}, "get_job follows it to its result")
+        templates = (await agent.list_resource_templates()).resource_templates
+        check([t.uri_template for t in templates] == ["docket://tasks/{id}"], "a resource template names tasks by id")
+        read = await agent.read_resource(f"docket://tasks/{task['id']}")
+        check(json.loads(read.contents[0].text)["id"] == task["id"], "reading docket://tasks/{id} gives the task")
+        open_tasks = json.loads((await agent.read_resource("docket://tasks/open")).contents[0].text)
+        check(len(open_tasks) == 30 and all(t["status"] != "done" for t in open_tasks), "docket://tasks/open lists the open tasks")
+        prompts = [p.name for p in (await agent.list_prompts()).prompts]
+        review = await agent.get_prompt("daily_review", {"focus": "writing"})
+        check(prompts == ["daily_review"] and "Today is" in review.messages[0].content.text and "Favour: writing" in review.messages[0].content.text,
+              "the daily_review prompt is built from the user's tasks")
         deleted = await agent.call_tool("delete_task", {"id": task["id"]})
         gone = await agent.call_tool("get_task", {"id": task["id"]})
         check(not is_error(deleted) and is_error(gone) and "Not found" in text(gone), "delete_task deletes; get_task then says not found")
@@ -149,6 +159,25 @@ async def scenario(base, alice, alice_pat, reader_pat, bob_pat, doomed_pat):
     check(not revoked_after_use, "a revoked token is refused on its next call")
 
 
+async def stdio_scenario(binary, env):
+    """`docket mcp` started the way desktop clients start servers: a subprocess speaking MCP on stdin/stdout."""
+    params = StdioServerParameters(command=binary, args=["mcp", "--email", "alice@example.com"], env=env)
+    async with Client(params) as local:
+        names = [tool.name for tool in (await local.list_tools()).tools]
+        check(len(names) == 12, f"docket mcp over stdio offers the tools ({len(names)})")
+        made = structured(await local.call_tool("create_task", {"title": "Made over stdio"}))
+        found = structured(await local.call_tool("search_tasks", {"query": "over stdio"}))
+        check([item["id"] for item in found["items"]] == [made["id"]], "docket mcp acts for the named account on the shared database")
+        started = time.perf_counter()
+        for _ in range(50):
+            await local.call_tool("list_tasks", {"limit": 20})
+        print(f"  throughput over stdio, sequential: list_tasks {50 / (time.perf_counter() - started):.0f}/s")
+    params = StdioServerParameters(command=binary, args=["mcp", "--email", "alice@example.com", "--read-only"], env=env)
+    async with Client(params) as reader:
+        names = sorted(tool.name for tool in (await reader.list_tools()).tools)
+        check("create_task" not in names and "list_tasks" in names, "docket mcp --read-only offers only reading tools")
+
+
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="docket-mcp-")
@@ -188,6 +217,7 @@ def main():
 
         asyncio.run(scenario(base, alice, pat(alice, everything), pat(alice, ["tasks:read"]), pat(bob, everything),
                              pat(alice, ["tasks:read"], name="doomed")))
+        asyncio.run(stdio_scenario(binary, env))
         if server.poll() is not None:
             check(False, "the server kept running")
     finally:

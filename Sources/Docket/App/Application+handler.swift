@@ -40,7 +40,8 @@ func buildHandler(
     let mcp = MCPEndpoint(
         sessions: mcpSessions,
         factory: MCPServerFactory(
-            tools: TaskTools(tasks: tasks, store: taskStore, jobs: jobs), activity: ToolCallRecorder(database: database, metrics: metrics),
+            tools: TaskTools(tasks: tasks, store: taskStore, jobs: jobs), resources: TaskResources(tasks: tasks, store: taskStore),
+            activity: ToolCallRecorder(database: database, metrics: metrics),
             sessions: mcpSessions, logger: logger),
         authenticator: authenticator, rateLimiter: rateLimiter, authSettings: config.auth, settings: config.mcp, publicURL: config.publicURL,
         maxBodyBytes: config.maxBodyBytes)

@@ -6,6 +6,7 @@ import MCP
 /// caller that opened the session.
 struct MCPServerFactory: Sendable {
     let tools: TaskTools
+    let resources: TaskResources
     let activity: ToolCallRecorder
     let sessions: MCPSessions
     let logger: Logger
@@ -16,8 +17,27 @@ struct MCPServerFactory: Sendable {
             name: "docket", version: DocketVersion.current, title: "Docket",
             instructions: "Docket is the user's task list. List, search, create, update, complete and delete tasks; "
                 + "summarize_workload gives an overview; bulk_update_tasks and import_tasks run as background jobs (follow them with get_job).",
-            capabilities: .init(tools: .init(listChanged: false)))
-        let (tools, activity, sessions, logger) = (self.tools, self.activity, self.sessions, self.logger)
+            capabilities: .init(
+                prompts: .init(listChanged: false), resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        let (tools, resources, activity, sessions, logger) = (self.tools, self.resources, self.activity, self.sessions, self.logger)
+        await server.withMethodHandler(ListResources.self) { _ in
+            ListResources.Result(resources: caller.holds(.tasksRead) ? TaskResources.resources : [])
+        }
+        await server.withMethodHandler(ListResourceTemplates.self) { _ in
+            ListResourceTemplates.Result(templates: caller.holds(.tasksRead) ? TaskResources.templates : [])
+        }
+        await server.withMethodHandler(ReadResource.self) { params in
+            let http = Server.currentHandlerContext?.httpContext
+            let origin = RequestOrigin(
+                ip: http?.header(MCPHeaders.clientAddress), userAgent: http?.header("User-Agent"), requestID: http?.header(MCPHeaders.requestID))
+            return try await resources.read(params.uri, caller: caller, origin: origin, logger: logger)
+        }
+        await server.withMethodHandler(ListPrompts.self) { _ in
+            ListPrompts.Result(prompts: caller.holds(.tasksRead) ? TaskResources.prompts : [])
+        }
+        await server.withMethodHandler(GetPrompt.self) { params in
+            try await resources.prompt(params.name, arguments: params.arguments, caller: caller, logger: logger)
+        }
         await server.withMethodHandler(ListTools.self) { _ in
             ListTools.Result(tools: TaskTools.visible(to: caller))
         }

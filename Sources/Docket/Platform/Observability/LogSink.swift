@@ -1,16 +1,23 @@
 import Foundation
 
-/// Where log lines go: standard output by default, or memory for tests. Writes are serialised.
+/// Where log lines go: standard output by default, standard error when standard output carries a protocol (`docket
+/// mcp`), or memory for tests. Writes are serialised.
 public final class LogSink: @unchecked Sendable {
     private let lock = NSLock()
     private var captured: [String]?
+    private let descriptor: Int32
 
     /// A sink writing to standard output.
-    public static func standardOutput() -> LogSink { LogSink(capturing: false) }
+    public static func standardOutput() -> LogSink { LogSink(capturing: false, descriptor: STDOUT_FILENO) }
+    /// A sink writing to standard error.
+    public static func standardError() -> LogSink { LogSink(capturing: false, descriptor: STDERR_FILENO) }
     /// A sink that keeps lines in memory, for tests.
-    public static func memory() -> LogSink { LogSink(capturing: true) }
+    public static func memory() -> LogSink { LogSink(capturing: true, descriptor: -1) }
 
-    private init(capturing: Bool) { captured = capturing ? [] : nil }
+    private init(capturing: Bool, descriptor: Int32) {
+        captured = capturing ? [] : nil
+        self.descriptor = descriptor
+    }
 
     func write(_ line: String) {
         lock.lock()
@@ -22,7 +29,7 @@ public final class LogSink: @unchecked Sendable {
             line.withUTF8 { bytes in
                 var offset = 0
                 while offset < bytes.count {
-                    let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                     if written <= 0 { break }
                     offset += written
                 }

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import MCP
+import ServiceLifecycle
+
+/// `docket mcp`: the same MCP tools, resources and prompts as `/mcp`, over standard input and output for a local agent
+/// (the way desktop MCP clients start servers), acting as one account against the configured database. Jobs it starts
+/// run in this process too (and on any server sharing the database).
+public struct StdioMCPServer: Sendable {
+    let config: DocketConfig
+    let database: DocketDatabase
+    let logger: Logger
+
+    /// A server for `config`'s database; `logger` must not write to standard output (it carries the protocol).
+    public init(config: DocketConfig, database: DocketDatabase, logger: Logger) {
+        self.config = config
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Serves the account with `email` until standard input closes; `readOnly` limits it to what `tasks:read` allows.
+    public func run(email: String, readOnly: Bool) async throws {
+        try await database.migrateUp()
+        guard let user = try await UserStore(database: database).find(email: EmailAddress(email), logger: logger), user.isActive else {
+            throw AdminTaskError("no active account with email \(EmailAddress(email))")
+        }
+        let caller = AuthenticatedUser(
+            id: user.id!, role: user.userRole,
+            credential: readOnly ? .personalAccessToken(id: UUID(), scopes: [.tasksRead, .profileRead]) : .session)
+        let metrics = DocketMetrics()
+        let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
+        let store = TaskStore(database: database, metrics: metrics)
+        let tasks = TaskService(
+            store: store, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: AuditLog(database: database),
+            database: database)
+        let signal = JobSignal()
+        let gate = StartGate()
+        gate.open()
+        let jobs = JobQueue(store: JobStore(database: database), signal: signal, maxAttempts: config.jobs.maxAttempts)
+        let sessions = MCPSessions(idleSeconds: 86_400, maxSessions: 1)
+        let factory = MCPServerFactory(
+            tools: TaskTools(tasks: tasks, store: store, jobs: jobs), resources: TaskResources(tasks: tasks, store: store),
+            activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
+        let server = await factory.makeServer(sessionID: "stdio", caller: caller)
+        let workers = jobWorkers(config: config, database: database, signal: signal, gate: gate, metrics: metrics, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let workerGroup = ServiceGroup(services: workers, logger: logger)
+            if !workers.isEmpty { group.addTask { try await workerGroup.run() } }
+            try await server.start(transport: StdioTransport(logger: logger))
+            await server.waitUntilCompleted()
+            await workerGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+}
