@@ -9,7 +9,10 @@ func jobWorkers(
     let tasks = TaskStore(database: database, metrics: metrics)
     return [
         JobWorker(
-            store: JobStore(database: database), database: database, handlers: [BulkUpdateTasksJob(store: tasks), ImportTasksJob(store: tasks)],
+            store: JobStore(database: database), database: database,
+            handlers: [
+                BulkUpdateTasksJob(store: tasks, batchSize: config.jobs.batchSize), ImportTasksJob(store: tasks, batchSize: config.jobs.batchSize),
+            ],
             signal: signal, gate: gate, settings: config.jobs, metrics: metrics, logger: logger)
     ]
 }

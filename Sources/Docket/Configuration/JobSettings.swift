@@ -7,11 +7,15 @@
 /// - `DOCKET_JOB_POLL_INTERVAL` (milliseconds, default 1000): how often an idle worker looks for jobs enqueued on other
 ///   nodes (a job enqueued on this node wakes it at once).
 /// - `DOCKET_JOB_MAX_ATTEMPTS` (default 5): attempts before a job is failed for good.
+/// - `DOCKET_JOB_BATCH_SIZE` (default 100): rows a job changes per transaction (each commits with the job's progress).
+/// - `DOCKET_JOB_STEP_PAUSE` (milliseconds, default 0): a pause after each batch, to spare a busy database.
 public struct JobSettings: Sendable {
     public var concurrency = 2
     public var leaseSeconds = 30
     public var pollInterval: Duration = .seconds(1)
     public var maxAttempts = 5
+    public var batchSize = 100
+    public var stepPause: Duration = .zero
     /// Backoff between attempts.
     var retry = RetrySchedule()
 
@@ -26,6 +30,8 @@ extension EnvironmentReader {
         settings.leaseSeconds = try integer("DOCKET_JOB_LEASE", default: settings.leaseSeconds, in: 2...3600)
         settings.pollInterval = .milliseconds(try integer("DOCKET_JOB_POLL_INTERVAL", default: 1000, in: 10...60_000))
         settings.maxAttempts = try integer("DOCKET_JOB_MAX_ATTEMPTS", default: settings.maxAttempts, in: 1...100)
+        settings.batchSize = try integer("DOCKET_JOB_BATCH_SIZE", default: settings.batchSize, in: 1...10_000)
+        settings.stepPause = .milliseconds(try integer("DOCKET_JOB_STEP_PAUSE", default: 0, in: 0...60_000))
         return settings
     }
 }

@@ -9,6 +9,8 @@ struct JobContext: Sendable {
     let store: JobStore
     let database: DocketDatabase
     let leaseSeconds: Int64
+    /// A pause after each committed step.
+    var stepPause: Duration = .zero
     let logger: Logger
     /// True once the node is shutting down: the job is then released for another node.
     let isStopping: @Sendable () -> Bool
@@ -32,5 +34,6 @@ struct JobContext: Sendable {
             else { throw JobInterruption.leaseLostOrCancelled }
         }
         onProgress(done, total)
+        if stepPause > .zero { try await Task.sleep(for: stepPause) }
     }
 }

@@ -90,8 +90,8 @@ final class JobWorker: Service, Sendable {
             return
         }
         let context = JobContext(
-            job: job, worker: workerID, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds), logger: logger,
-            isStopping: { self.stopping.load(ordering: .relaxed) }, onProgress: { _, _ in })
+            job: job, worker: workerID, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds),
+            stepPause: settings.stepPause, logger: logger, isStopping: { self.stopping.load(ordering: .relaxed) }, onProgress: { _, _ in })
         do {
             let result = try await handler.run(job, context: context)
             await finish(job, .succeeded, result: result, error: nil, logger: logger)

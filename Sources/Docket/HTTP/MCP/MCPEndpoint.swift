@@ -105,9 +105,10 @@ struct MCPEndpoint: Sendable {
         for field in request.headers {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { "\($0), \(field.value)" } ?? field.value
         }
-        if let authority = request.head.authority { headers["Host"] = authority }
-        headers[MCPHeaders.requestID] = context.requestID
-        headers[MCPHeaders.clientAddress] = context.remoteAddress
+        // Canonical (lower-case) names throughout, so no header appears twice under two spellings.
+        if let authority = request.head.authority { headers["host"] = authority }
+        headers[MCPHeaders.requestID.lowercased()] = context.requestID
+        headers[MCPHeaders.clientAddress.lowercased()] = context.remoteAddress
         return headers
     }
 
