@@ -111,6 +111,16 @@ async def scenario(base, alice, alice_pat, reader_pat, bob_pat, doomed_pat):
         review = await agent.get_prompt("daily_review", {"focus": "writing"})
         check(prompts == ["daily_review"] and "Today is" in review.messages[0].content.text and "Favour: writing" in review.messages[0].content.text,
               "the daily_review prompt is built from the user's tasks")
+        progress_seen = []
+
+        async def on_progress(progress, total, message):
+            progress_seen.append((progress, total))
+
+        followed = await agent.call_tool("bulk_update_tasks", {"filter": {"priority": ["medium"]}, "set_priority": "low"},
+                                         progress_callback=on_progress)
+        check(structured(followed)["state"] == "succeeded" and len(progress_seen) >= 2 and progress_seen[-1] == (30, 30)
+              and [p for p, _ in progress_seen] == sorted(p for p, _ in progress_seen),
+              f"with a progress token, bulk_update_tasks reports progress until the job is done ({len(progress_seen)} notifications)")
         deleted = await agent.call_tool("delete_task", {"id": task["id"]})
         gone = await agent.call_tool("get_task", {"id": task["id"]})
         check(not is_error(deleted) and is_error(gone) and "Not found" in text(gone), "delete_task deletes; get_task then says not found")
@@ -178,6 +188,31 @@ async def stdio_scenario(binary, env):
         check("create_task" not in names and "list_tasks" in names, "docket mcp --read-only offers only reading tools")
 
 
+async def shutdown_with_open_stream(base, token, server):
+    """Seconds from SIGTERM to exit while a client holds a session (and its GET event stream) open."""
+    async def hold():
+        try:
+            async with client(base, token) as agent:
+                await agent.list_tools()
+                await asyncio.sleep(60)
+        except BaseException:  # the server going away ends the session
+            pass
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(1.5)
+    started = time.time()
+    server.send_signal(signal.SIGTERM)
+    while server.poll() is None and time.time() - started < 20:
+        await asyncio.sleep(0.1)
+    elapsed = time.time() - started
+    holder.cancel()
+    try:
+        await holder
+    except BaseException:
+        pass
+    print(f"  shutdown with an open MCP stream took {elapsed:.1f} s")
+    return elapsed
+
+
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="docket-mcp-")
@@ -185,7 +220,8 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning",
-           "DOCKET_RATE_LIMIT_IP": "10000/60", "DOCKET_RATE_LIMIT_TOKEN": "100000/60", "DOCKET_RATE_LIMIT_TOKEN_USER": "100000/60"}
+           "DOCKET_RATE_LIMIT_IP": "10000/60", "DOCKET_RATE_LIMIT_TOKEN": "100000/60", "DOCKET_RATE_LIMIT_TOKEN_USER": "100000/60",
+           "DOCKET_JOB_BATCH_SIZE": "5", "DOCKET_JOB_STEP_PAUSE": "50"}
     server = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(work, "server.log"), "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -220,6 +256,8 @@ def main():
         asyncio.run(stdio_scenario(binary, env))
         if server.poll() is not None:
             check(False, "the server kept running")
+        check(asyncio.run(shutdown_with_open_stream(base, pat(alice, ["tasks:read"]), server)) < 8,
+              "SIGTERM with an MCP session's event stream open still shuts down promptly")
     finally:
         server.send_signal(signal.SIGTERM)
         try:

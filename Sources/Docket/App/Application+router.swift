@@ -9,7 +9,7 @@ func buildRouter(config: DocketConfig, endpoints: Endpoints, metrics: DocketMetr
 {
     let recorder = RouteRecorder()
     try endpoints.api.registerHandlers(on: recorder)
-    let routes = recorder.routes + [(.post, "/mcp"), (.delete, "/mcp")]
+    let routes = recorder.routes + [(.post, "/mcp"), (.get, "/mcp"), (.delete, "/mcp")]
     let classifier = ErrorClassifier(routes: RouteTable(routes), maxBodyBytes: config.maxBodyBytes)
 
     let router = Router(context: DocketRequestContext.self)

@@ -49,7 +49,14 @@ struct MCPServerFactory: Sendable {
             callLogger[metadataKey: "request_id"] = .string(origin.requestID ?? "-")
             callLogger[metadataKey: "mcp_tool"] = .string(params.name)
             let started = ContinuousClock.now
-            let outcome = await tools.call(params.name, arguments: params.arguments, caller: caller, origin: origin, logger: callLogger)
+            var outcome = await tools.call(params.name, arguments: params.arguments, caller: caller, origin: origin, logger: callLogger)
+            if let jobID = outcome.jobID, let token = params._meta?.progressToken, TaskTools.startsJobs(params.name) {
+                // The client asked for progress: keep the call open while the job runs and report each step.
+                outcome = await tools.follow(jobID, caller: caller, logger: callLogger) { [weak server] done, total in
+                    try? await server?.notify(
+                        ProgressNotification.message(.init(progressToken: token, progress: Double(done), total: total.map(Double.init))))
+                }
+            }
             let client = await sessions.client(of: sessionID)
             await activity.record(
                 ToolCall(

@@ -25,6 +25,43 @@ struct TaskTools: Sendable {
         TaskToolCatalog.all.filter { caller.holds($0.scope) }.map(\.tool)
     }
 
+    /// Whether tool `name` starts a background job (and so can report its progress).
+    static func startsJobs(_ name: String) -> Bool { name == "bulk_update_tasks" || name == "import_tasks" }
+
+    /// How long a call that asked for progress waits for its job before answering with the job as it stands.
+    static let followLimit: Duration = .seconds(600)
+
+    /// Follows job `id` until it finishes (or `followLimit` passes, or the call is cancelled), reporting each change of
+    /// progress, and answers with the job as it then stands.
+    func follow(_ id: UUID, caller: AuthenticatedUser, logger: Logger, report: @Sendable (Int, Int?) async -> Void) async -> Outcome {
+        let deadline = ContinuousClock.now + Self.followLimit
+        var reported: (Int, Int?)?
+        do {
+            while true {
+                let job = try await jobs.job(id, owner: caller.id, logger: logger)
+                if reported.map({ $0.0 != job.progressDone || $0.1 != job.progressTotal }) ?? true {
+                    await report(job.progressDone, job.progressTotal)
+                    reported = (job.progressDone, job.progressTotal)
+                }
+                if job.state.isFinished || ContinuousClock.now > deadline { return try Self.followed(job) }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        } catch let error as AppError {
+            return Self.failure(error, status: "tool_error")
+        } catch {
+            let job = try? await jobs.job(id, owner: caller.id, logger: logger)
+            return (try? job.map(Self.followed))
+                ?? Self.failure(AppError(.serviceUnavailable, "The job could not be followed."), status: "tool_error")
+        }
+    }
+
+    private static func followed(_ job: JobRecord) throws -> Outcome {
+        let view = JobView(job)
+        let result = view.result.map { "; result \($0)" } ?? ""
+        let error = view.error.map { "; error: \($0)" } ?? ""
+        return try success(view, text: "Job \(view.id) (\(view.kind)) is \(view.state)\(result)\(error).", jobID: job.id)
+    }
+
     /// Calls tool `name` with `arguments` as `caller`.
     func call(_ name: String, arguments: [String: Value]?, caller: AuthenticatedUser, origin: RequestOrigin, logger: Logger) async -> Outcome {
         guard let entry = TaskToolCatalog.entry(named: name) else {

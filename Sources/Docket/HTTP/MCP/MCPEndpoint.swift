@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MCP
+import ServiceLifecycle
 
 /// `/mcp`: MCP's Streamable HTTP transport, served by the official SDK behind Docket's own authentication. Each
 /// session has its own SDK server and transport, bound to the credential that opened it.
@@ -23,10 +24,8 @@ struct MCPEndpoint: Sendable {
     func register(on router: Router<DocketRequestContext>) {
         router.post("/mcp") { request, context in try await self.handle(request, context: context) }
         router.delete("/mcp") { request, context in try await self.handle(request, context: context) }
-        router.get("/mcp") { _, _ -> Response in
-            // No standalone server-to-client stream yet: clients then work request by request.
-            throw AppError(.methodNotAllowed, "GET is not allowed on /mcp; allowed: POST, DELETE.", headers: [.allow: "POST, DELETE"])
-        }
+        // The standalone server-to-client stream of a session (progress notifications travel on it).
+        router.get("/mcp") { request, context in try await self.handle(request, context: context) }
     }
 
     private func handle(_ request: Request, context: DocketRequestContext) async throws -> Response {
@@ -126,7 +125,9 @@ struct MCPEndpoint: Sendable {
         fields[.cacheControl] = fields[.cacheControl] ?? "no-store"
         let status = HTTPResponse.Status(code: response.statusCode)
         if case .stream(let stream, _) = response {
-            return Response(status: status, headers: fields, body: ResponseBody(asyncSequence: stream.map { ByteBuffer(data: $0) }))
+            // An event stream may stay open for long: it ends when the node shuts down, so shutdown never waits on it.
+            return Response(
+                status: status, headers: fields, body: ResponseBody(asyncSequence: stream.map { ByteBuffer(data: $0) }.cancelOnGracefulShutdown()))
         }
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(data: response.bodyData ?? Data())))
     }

@@ -67,16 +67,7 @@ public final class DocketMetrics: Sendable {
     func familyRevoked(cause: String) { count("token_family_revocations_total", ("cause", cause)) }
 
     /// Counts a job attempt's outcome (`succeeded`, `failed`, `cancelled`, `retried`, `released`, `lease_lost`).
-    func jobRun(kind: String, outcome: String) {
-        let key = "jobs_runs_total \(kind) \(outcome)"
-        let counter = labelledCounters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let made = Counter(label: "jobs_runs_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory)
-            counters[key] = made
-            return made
-        }
-        counter.increment()
-    }
+    func jobRun(kind: String, outcome: String) { count("jobs_runs_total", ("kind", kind), ("outcome", outcome)) }
 
     /// Sets the queue gauges: queued jobs per kind and the age of the oldest (zero for kinds with nothing queued).
     func jobQueue(kinds: [String], depths: [(kind: String, count: Int, oldestAgeSeconds: Double)]) {
@@ -89,33 +80,25 @@ public final class DocketMetrics: Sendable {
 
     /// Counts an MCP tool call by tool and outcome and records its duration.
     func toolCall(tool: String, outcome: String, duration: Duration) {
-        let key = "mcp_tool_calls_total \(tool) \(outcome)"
-        let counter = labelledCounters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let made = Counter(label: "mcp_tool_calls_total", dimensions: [("tool", tool), ("outcome", outcome)], factory: factory)
-            counters[key] = made
-            return made
-        }
-        counter.increment()
-        let timer = queryTimers.withLock { timers in
-            let timerKey = "mcp \(tool)"
-            if let existing = timers[timerKey] { return existing }
-            let made = Timer(label: "mcp_tool_call_duration_seconds", dimensions: [("tool", tool)], factory: factory)
-            timers[timerKey] = made
-            return made
-        }
-        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        count("mcp_tool_calls_total", ("tool", tool), ("outcome", outcome))
+        timer("mcp_tool_call_duration_seconds", ("tool", tool))
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Records how long a database operation took.
     func queryDuration(_ operation: String, nanoseconds: Int64) {
-        let timer = queryTimers.withLock { timers in
-            if let existing = timers[operation] { return existing }
-            let made = Timer(label: "database_query_duration_seconds", dimensions: [("operation", operation)], factory: factory)
-            timers[operation] = made
+        timer("database_query_duration_seconds", ("operation", operation)).recordNanoseconds(nanoseconds)
+    }
+
+    /// The timer `name` with one label, made on first use.
+    private func timer(_ name: String, _ label: (String, String)) -> CoreMetrics.Timer {
+        let key = "\(name) \(label.1)"
+        return queryTimers.withLock { timers in
+            if let existing = timers[key] { return existing }
+            let made = Timer(label: name, dimensions: [label], factory: factory)
+            timers[key] = made
             return made
         }
-        timer.recordNanoseconds(nanoseconds)
     }
 
     /// Runs `body`, recording its duration as database operation `operation` (and a `db <operation>` span when tracing).
@@ -135,11 +118,12 @@ public final class DocketMetrics: Sendable {
         }
     }
 
-    private func count(_ name: String, _ label: (String, String)) {
-        let key = "\(name) \(label.1)"
+    /// Increments the counter `name` with these labels, made on first use.
+    private func count(_ name: String, _ labels: (String, String)...) {
+        let key = ([name] + labels.map(\.1)).joined(separator: " ")
         let counter = labelledCounters.withLock { counters in
             if let existing = counters[key] { return existing }
-            let made = Counter(label: name, dimensions: [label], factory: factory)
+            let made = Counter(label: name, dimensions: labels, factory: factory)
             counters[key] = made
             return made
         }
