@@ -53,8 +53,13 @@ struct MCPServerFactory: Sendable {
             if let jobID = outcome.jobID, let token = params._meta?.progressToken, TaskTools.startsJobs(params.name) {
                 // The client asked for progress: keep the call open while the job runs and report each step.
                 outcome = await tools.follow(jobID, caller: caller, logger: callLogger) { [weak server] done, total in
-                    try? await server?.notify(
-                        ProgressNotification.message(.init(progressToken: token, progress: Double(done), total: total.map(Double.init))))
+                    do {
+                        try await server?.notify(
+                            ProgressNotification.message(.init(progressToken: token, progress: Double(done), total: total.map(Double.init))))
+                        return server != nil
+                    } catch {
+                        return false  // the session is gone: stop following (the job runs on)
+                    }
                 }
             }
             let client = await sessions.client(of: sessionID)

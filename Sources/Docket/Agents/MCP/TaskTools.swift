@@ -25,43 +25,6 @@ struct TaskTools: Sendable {
         TaskToolCatalog.all.filter { caller.holds($0.scope) }.map(\.tool)
     }
 
-    /// Whether tool `name` starts a background job (and so can report its progress).
-    static func startsJobs(_ name: String) -> Bool { name == "bulk_update_tasks" || name == "import_tasks" }
-
-    /// How long a call that asked for progress waits for its job before answering with the job as it stands.
-    static let followLimit: Duration = .seconds(600)
-
-    /// Follows job `id` until it finishes (or `followLimit` passes, or the call is cancelled), reporting each change of
-    /// progress, and answers with the job as it then stands.
-    func follow(_ id: UUID, caller: AuthenticatedUser, logger: Logger, report: @Sendable (Int, Int?) async -> Void) async -> Outcome {
-        let deadline = ContinuousClock.now + Self.followLimit
-        var reported: (Int, Int?)?
-        do {
-            while true {
-                let job = try await jobs.job(id, owner: caller.id, logger: logger)
-                if reported.map({ $0.0 != job.progressDone || $0.1 != job.progressTotal }) ?? true {
-                    await report(job.progressDone, job.progressTotal)
-                    reported = (job.progressDone, job.progressTotal)
-                }
-                if job.state.isFinished || ContinuousClock.now > deadline { return try Self.followed(job) }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        } catch let error as AppError {
-            return Self.failure(error, status: "tool_error")
-        } catch {
-            let job = try? await jobs.job(id, owner: caller.id, logger: logger)
-            return (try? job.map(Self.followed))
-                ?? Self.failure(AppError(.serviceUnavailable, "The job could not be followed."), status: "tool_error")
-        }
-    }
-
-    private static func followed(_ job: JobRecord) throws -> Outcome {
-        let view = JobView(job)
-        let result = view.result.map { "; result \($0)" } ?? ""
-        let error = view.error.map { "; error: \($0)" } ?? ""
-        return try success(view, text: "Job \(view.id) (\(view.kind)) is \(view.state)\(result)\(error).", jobID: job.id)
-    }
-
     /// Calls tool `name` with `arguments` as `caller`.
     func call(_ name: String, arguments: [String: Value]?, caller: AuthenticatedUser, origin: RequestOrigin, logger: Logger) async -> Outcome {
         guard let entry = TaskToolCatalog.entry(named: name) else {
@@ -163,7 +126,7 @@ struct TaskTools: Sendable {
             try update.validate()
             return try Self.started(try await jobs.enqueue(kind: BulkUpdateTasksJob.kind, payload: update, owner: owner, logger: logger))
         case "import_tasks":
-            let plan = try Self.importPlan(&args)
+            let plan = try TaskImport(toolArguments: &args)
             return try Self.started(try await jobs.enqueue(kind: ImportTasksJob.kind, payload: plan, owner: owner, logger: logger))
         case "get_job", "cancel_job":
             let id = args.uuid("id")
@@ -179,33 +142,6 @@ struct TaskTools: Sendable {
         }
     }
 
-    /// The checked rows of an `import_tasks` call.
-    private static func importPlan(_ args: inout ToolArguments) throws -> TaskImport {
-        let csv = args.string("csv")
-        let rows = args.raw("tasks")
-        try args.check()
-        switch (rows, csv) {
-        case (let rows?, nil):
-            guard let items = rows.arrayValue else { throw AppError.validation([FieldError(pointer: "/tasks", message: "must be an array")]) }
-            var errors: [FieldError] = []
-            let tasks = items.enumerated().map { index, item -> NewTask in
-                var row = ToolArguments(item.objectValue, allowed: ["title", "description", "status", "priority", "due_date"])
-                let task = NewTask(
-                    title: row.string("title", required: true) ?? "", description: row.string("description"), status: row.choice("status"),
-                    priority: row.choice("priority"), dueDate: row.string("due_date"))
-                if item.objectValue == nil { errors.append(FieldError(pointer: "/tasks/\(index)", message: "must be an object")) }
-                errors += row.errors.map { FieldError(pointer: "/tasks/\(index)\($0.pointer)", message: $0.message) }
-                return task
-            }
-            try CredentialRules.check(errors)
-            return try TaskImport(tasks) { "/tasks/\($0)" }
-        case (nil, let csv?):
-            return try TaskImport.csv(csv)
-        default:
-            throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks and csv")])
-        }
-    }
-
     /// One page of a listing as a tool returns it.
     private struct ListPage: Codable {
         let items: [TaskView]
@@ -217,7 +153,7 @@ struct TaskTools: Sendable {
         }
     }
 
-    private static func success(_ value: some Codable, text: String, jobID: UUID? = nil) throws -> Outcome {
+    static func success(_ value: some Codable, text: String, jobID: UUID? = nil) throws -> Outcome {
         Outcome(result: try CallTool.Result(content: [.text(text)], structuredContent: value), status: "ok", errorType: nil, jobID: jobID)
     }
 
