@@ -12,7 +12,7 @@ import Testing
 private struct AlwaysFailingJob: JobHandler {
     var kind: String { "always_fails" }
     func run(_ job: JobRecord, context: JobContext) async throws -> String {
-        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "boom"))
+        throw AppError(.conflict, "boom")
     }
 }
 
@@ -36,6 +36,37 @@ struct JobQueueTests {
         #expect(schedule.delay(afterAttempt: 1, random: 0) == 1 && schedule.delay(afterAttempt: 1, random: 1) == 2)
         #expect(schedule.delay(afterAttempt: 3, random: 0.5) == 6)
         #expect(schedule.delay(afterAttempt: 10, random: 0) == 30 && schedule.delay(afterAttempt: 99, random: 1) == 60)
+    }
+
+    @Test("a worker whose start is cancelled (the server failed to start) stops instead of waiting for ever")
+    func cancelledStartStops() async throws {
+        let database = try DocketDatabase(location: try await TestBackend.sqlite.freshLocation(), logger: Logger(label: "test"))
+        var settings = JobSettings()
+        settings.pollInterval = .seconds(3600)
+        let worker = JobWorker(
+            store: JobStore(database: database), database: database, handlers: [AlwaysFailingJob()], signal: JobSignal(), gate: StartGate(),
+            settings: settings, metrics: DocketMetrics(), logger: Logger(label: "test"))
+        let running = Task { try await worker.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        running.cancel()
+        let stopped = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await running.value) != nil }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(stopped, "the worker returned after cancellation")
+        await database.close()
+    }
+
+    @Test("a step pause of half the lease or more is refused: a job must renew its lease")
+    func pauseAgainstLease() throws {
+        #expect(throws: ConfigError.self) { try DocketConfig.load(from: ["DOCKET_JOB_LEASE": "2", "DOCKET_JOB_STEP_PAUSE": "1000"]) }
+        #expect(try DocketConfig.load(from: ["DOCKET_JOB_LEASE": "3", "DOCKET_JOB_STEP_PAUSE": "100"]).jobs.stepPause == .milliseconds(100))
     }
 
     @Test("dates move across months, leap days and years; invalid ones do not move")

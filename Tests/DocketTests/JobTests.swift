@@ -58,6 +58,7 @@ struct JobTests {
                 ("/api/v1/tasks/bulk-update", #"{"set_priority":"low","filter":{"due_before":null}}"#),
                 ("/api/v1/tasks/bulk-update", #"{"set_priority":"low","filter":{"status":["todo","todo","done","done"]}}"#),
                 ("/api/v1/tasks/import", #"{"tasks":[{"title":"a","status":null}]}"#),
+                ("/api/v1/tasks/bulk-update", #"{"set_priority":"low","filter":{"q":"a\u0000b"}}"#),
             ]
             for (path, body) in bad {
                 let response = try await client.sendRaw(.post, path, body: body, headers: owner.bearer)

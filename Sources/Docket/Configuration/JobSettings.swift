@@ -32,6 +32,9 @@ extension EnvironmentReader {
         settings.maxAttempts = try integer("DOCKET_JOB_MAX_ATTEMPTS", default: settings.maxAttempts, in: 1...100)
         settings.batchSize = try integer("DOCKET_JOB_BATCH_SIZE", default: settings.batchSize, in: 1...10_000)
         settings.stepPause = .milliseconds(try integer("DOCKET_JOB_STEP_PAUSE", default: 0, in: 0...60_000))
+        guard settings.stepPause * 2 < .seconds(settings.leaseSeconds) else {
+            throw ConfigError(variable: "DOCKET_JOB_STEP_PAUSE", problem: "must be less than half of DOCKET_JOB_LEASE (a job must renew its lease)")
+        }
         return settings
     }
 }

@@ -17,10 +17,13 @@ struct JobContext: Sendable {
     /// Told of progress after each committed step (e.g. to notify a connected client).
     let onProgress: @Sendable (_ done: Int, _ total: Int?) -> Void
 
-    /// Runs `work` and records `done`/`total`/`checkpoint` in one transaction, so the step's writes and the record of
-    /// having made them commit together or not at all. Throws `JobInterruption` (rolling the step back) when the node
-    /// is stopping, the lease was lost or a cancellation was requested.
-    func step(done: Int, total: Int?, checkpoint: String?, _ work: @Sendable @escaping (any SQLDatabase) async throws -> Void) async throws {
+    /// Runs `work` and records `done`/`total` and the checkpoint (made after `work`, so it can count what `work` did) in
+    /// one transaction, so the step's writes and the record of having made them commit together or not at all. Throws
+    /// `JobInterruption` (rolling the step back) when the node is stopping, the lease was lost or a cancellation was requested.
+    func step(
+        done: Int, total: Int?, checkpoint: @Sendable @escaping () throws -> String?,
+        _ work: @Sendable @escaping (any SQLDatabase) async throws -> Void
+    ) async throws {
         guard !isStopping() else { throw JobInterruption.stopping }
         let (id, worker, lease) = (job.id, self.worker, leaseSeconds)
         let store = self.store
@@ -30,7 +33,8 @@ struct JobContext: Sendable {
             let now = Microseconds.now()
             guard
                 try await store.recordProgress(
-                    id, worker: worker, done: done, total: total, checkpoint: checkpoint, now: now, leaseUntil: now + lease * 1_000_000, on: sql)
+                    id, worker: worker, done: done, total: total, checkpoint: try checkpoint(), now: now, leaseUntil: now + lease * 1_000_000,
+                    on: sql)
             else { throw JobInterruption.leaseLostOrCancelled }
         }
         onProgress(done, total)

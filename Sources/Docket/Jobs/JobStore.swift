@@ -86,17 +86,18 @@ struct JobStore: Sendable {
         return try await !sql(logger).raw(query).all().isEmpty
     }
 
-    /// Cancels the owner's queued job at once, or asks a running one to stop at its next step; returns the job after.
+    /// Cancels the owner's queued job at once, or asks a running one to stop at its next step (one statement, so a job
+    /// moving between the two states meanwhile cannot slip through); returns the job after.
     func cancel(_ id: UUID, owner: UUID, now: Int64, logger: Logger) async throws -> JobRecord? {
-        let sql = sql(logger)
-        try await sql.update("jobs")
-            .set("state", to: SQLBind(JobState.cancelled.rawValue)).set("finished_at", to: SQLBind(now)).set("updated_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner)).where("state", .equal, SQLBind("queued"))
-            .run()
-        try await sql.update("jobs")
-            .set("cancel_requested", to: SQLBind(true)).set("updated_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner)).where("state", .equal, SQLBind("running"))
-            .run()
+        let query: SQLQueryString = """
+            UPDATE jobs SET
+              finished_at = CASE WHEN state = 'queued' THEN \(bind: now) ELSE finished_at END,
+              cancel_requested = CASE WHEN state = 'running' THEN \(bind: true) ELSE cancel_requested END,
+              state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
+              updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND user_id = \(bind: owner) AND state IN ('queued', 'running')
+            """
+        try await sql(logger).raw(query).run()
         return try await find(id, owner: owner, logger: logger)
     }
 

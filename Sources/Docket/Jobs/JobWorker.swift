@@ -15,7 +15,8 @@ final class JobWorker: Service, Sendable {
     private let settings: JobSettings
     private let metrics: DocketMetrics
     private let logger: Logger
-    /// This node's worker id, written into the leases it holds.
+    /// This node's worker id; each claim's lease is this id plus a suffix of its own, so even two runs of one job on
+    /// one node (a step that outlived its lease) cannot both write.
     let workerID: String
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
@@ -38,6 +39,22 @@ final class JobWorker: Service, Sendable {
 
     /// Claims and runs jobs until graceful shutdown, then waits for the running ones to finish or be released.
     func run() async throws {
+        // Graceful shutdown and cancellation (say, the server failed to start) both stop claiming and wake every wait.
+        await withTaskCancellationHandler {
+            await runUntilStopped()
+        } onCancel: {
+            self.stop()
+        }
+        logger.info("job worker stopped", metadata: ["worker": .string(workerID)])
+    }
+
+    private func stop() {
+        stopping.store(true, ordering: .relaxed)
+        gate.open()
+        signal.notify()
+    }
+
+    private func runUntilStopped() async {
         await withGracefulShutdownHandler {
             await gate.wait()
             await withDiscardingTaskGroup { group in
@@ -60,18 +77,16 @@ final class JobWorker: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-            self.gate.open()
-            self.signal.notify()
+            self.stop()
         }
-        logger.info("job worker stopped", metadata: ["worker": .string(workerID)])
     }
 
     private func claim() async -> JobRecord? {
         let now = Microseconds.now()
         do {
             return try await store.claim(
-                worker: workerID, kinds: Array(handlers.keys), now: now, leaseUntil: now + Int64(settings.leaseSeconds) * 1_000_000,
+                worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: Array(handlers.keys), now: now,
+                leaseUntil: now + Int64(settings.leaseSeconds) * 1_000_000,
                 logger: logger)
         } catch {
             logger.warning("claiming a job failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
@@ -81,6 +96,7 @@ final class JobWorker: Service, Sendable {
 
     /// Runs one claimed job to its next state: succeeded, retried later, failed, cancelled or released.
     func execute(_ job: JobRecord) async {
+        let lease = job.leaseOwner ?? workerID
         var logger = self.logger
         logger[metadataKey: "job_id"] = .string(job.id.uuidString.lowercased())
         logger[metadataKey: "job_kind"] = .string(job.kind)
@@ -90,18 +106,18 @@ final class JobWorker: Service, Sendable {
             return
         }
         let context = JobContext(
-            job: job, worker: workerID, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds),
+            job: job, worker: lease, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds),
             stepPause: settings.stepPause, logger: logger, isStopping: { self.stopping.load(ordering: .relaxed) }, onProgress: { _, _ in })
         do {
             let result = try await handler.run(job, context: context)
             await finish(job, .succeeded, result: result, error: nil, logger: logger)
         } catch JobInterruption.stopping {
             _ = try? await store.requeue(
-                job.id, worker: workerID, runAt: Microseconds.now(), error: nil, countAttempt: false, now: Microseconds.now(), logger: logger)
+                job.id, worker: lease, runAt: Microseconds.now(), error: nil, countAttempt: false, now: Microseconds.now(), logger: logger)
             metrics.jobRun(kind: job.kind, outcome: "released")
             logger.info("job released for another node (shutting down)")
         } catch JobInterruption.leaseLostOrCancelled {
-            if let current = try? await store.find(job.id, owner: nil, logger: logger), current.leaseOwner == workerID, current.cancelRequested {
+            if let current = try? await store.find(job.id, owner: nil, logger: logger), current.leaseOwner == lease, current.cancelRequested {
                 await finish(job, .cancelled, result: nil, error: nil, logger: logger)
             } else {
                 metrics.jobRun(kind: job.kind, outcome: "lease_lost")
@@ -109,8 +125,13 @@ final class JobWorker: Service, Sendable {
             }
         } catch let failure as JobFailure {
             await finish(job, .failed, result: nil, error: failure.description, logger: logger)
+        } catch let error as AppError {
+            await failOrRetry(job, error: error.detail, logger: logger)
         } catch {
-            await failOrRetry(job, error: DatabaseFailure.describe(error), logger: logger)
+            // The details go to this node's log; the job (which its owner can read) says only what kind of failure it was.
+            logger.warning("job attempt failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+            let summary = DatabaseFailure.isUnavailable(error) ? "the database was unavailable" : "an unexpected error (see the server log)"
+            await failOrRetry(job, error: summary, logger: logger)
         }
     }
 
@@ -122,14 +143,16 @@ final class JobWorker: Service, Sendable {
         let delay = settings.retry.delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
         let now = Microseconds.now()
         _ = try? await store.requeue(
-            job.id, worker: workerID, runAt: now + Int64(delay * 1_000_000), error: error, countAttempt: true, now: now, logger: logger)
+            job.id, worker: job.leaseOwner ?? workerID, runAt: now + Int64(delay * 1_000_000), error: error, countAttempt: true, now: now,
+            logger: logger)
         metrics.jobRun(kind: job.kind, outcome: "retried")
         logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempts)", "delay_s": "\(Int(delay))", "error": .string(error)])
     }
 
     private func finish(_ job: JobRecord, _ state: JobState, result: String?, error: String?, logger: Logger) async {
         do {
-            try await store.finish(job.id, worker: workerID, state: state, result: result, error: error, now: Microseconds.now(), logger: logger)
+            try await store.finish(
+                job.id, worker: job.leaseOwner ?? workerID, state: state, result: result, error: error, now: Microseconds.now(), logger: logger)
         } catch {
             logger.error("recording a job's outcome failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
         }

@@ -28,7 +28,10 @@ struct BulkTaskUpdate: Codable, Sendable, Equatable {
         }
         _ = TaskRules.dueDate(dueBefore, pointer: "/filter/due_before", into: &errors)
         _ = TaskRules.dueDate(dueAfter, pointer: "/filter/due_after", into: &errors)
-        if let text, text.count > 200 { errors.append(FieldError(pointer: "/filter/q", message: "must be at most 200 characters")) }
+        // Counted in code points, as the contract's maxLength (JSON Schema) counts.
+        if let text, text.unicodeScalars.count > 200 || text.unicodeScalars.contains(where: { $0.value == 0 }) {
+            errors.append(FieldError(pointer: "/filter/q", message: "must be at most 200 characters without NUL"))
+        }
         try CredentialRules.check(errors)
     }
 

@@ -47,17 +47,29 @@ struct BulkUpdateTasksJob: JobHandler {
                 return next == task ? nil : next
             }
             next.updated += changed.count
-            let checkpoint = String(decoding: try JSONEncoder().encode(next), as: UTF8.self)
+            let (planned, skipped, filter) = (next, Tally(), update.query(owner: owner, after: nil, limit: 1))
+            let checkpoint: @Sendable () throws -> String? = {
+                var counted = planned
+                counted.updated -= skipped.value
+                return String(decoding: try JSONEncoder().encode(counted), as: UTF8.self)
+            }
             try await context.step(done: next.matched, total: max(total, next.matched), checkpoint: checkpoint) { [store] sql in
                 for task in changed {
-                    // The version check holds within this transaction; a task changed meanwhile is re-read and changed again.
                     if try await store.update(task, expectedVersion: task.version - 1, on: sql) { continue }
-                    if let fresh = try await store.find(task.id, owner: owner, on: sql) {
-                        let again = update.applied(to: fresh, now: now)
-                        if again != fresh { _ = try await store.update(again, expectedVersion: fresh.version, on: sql) }
+                    // Changed since the batch was read: change it only if it still matches the filter and still differs.
+                    guard let fresh = try await store.find(task.id, owner: owner, on: sql),
+                        try await store.matches(filter, id: task.id, on: sql), update.applied(to: fresh, now: now) != fresh
+                    else {
+                        skipped.increment()
+                        continue
+                    }
+                    // Changed again in between: give up this step (it rolls back) and let the attempt be retried.
+                    guard try await store.update(update.applied(to: fresh, now: now), expectedVersion: fresh.version, on: sql) else {
+                        throw AppError(.conflict, "tasks are being changed concurrently; the job will retry")
                     }
                 }
             }
+            next.updated -= skipped.value
             position = next
         }
         let outcome = Outcome(matched: position?.matched ?? 0, updated: position?.updated ?? 0)

@@ -33,7 +33,8 @@ struct ImportTasksJob: JobHandler {
                 record.refreshSortKeys()
                 return record
             }
-            try await context.step(done: end, total: plan.rows.count, checkpoint: String(end)) { [store] sql in
+            let checkpoint: @Sendable () -> String? = { String(end) }
+            try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store] sql in
                 for record in records { try await store.insert(record, on: sql) }
             }
             next = end

@@ -90,6 +90,11 @@ struct TaskListQuery: Sendable {
         return query
     }
 
+    /// `SELECT id` of task `id` when it matches the filters.
+    func matchSQL(id: UUID) -> SQLQueryString {
+        "SELECT id FROM tasks WHERE \(filterSQL()) AND id = \(bind: id)"
+    }
+
     /// `SELECT COUNT(*)` of every match.
     func countSQL() -> SQLQueryString {
         "SELECT COUNT(*) AS total FROM tasks WHERE \(filterSQL())"

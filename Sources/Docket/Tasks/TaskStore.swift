@@ -51,6 +51,11 @@ struct TaskStore: Sendable {
         return !rows.isEmpty
     }
 
+    /// Whether task `id` matches `query`'s filters (its owner, statuses, priorities, dates, text), read through `sql`.
+    func matches(_ query: TaskListQuery, id: UUID, on sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw(query.matchSQL(id: id)).first() != nil
+    }
+
     /// Deletes the owner's task, optionally only at `version`; false when nothing matched.
     func delete(_ id: UUID, owner: UUID, version: Int?, logger: Logger) async throws -> Bool {
         var query = sql(logger).delete(from: "tasks").where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))

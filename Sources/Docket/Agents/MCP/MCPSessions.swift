@@ -23,9 +23,17 @@ actor MCPSessions {
         return session
     }
 
-    /// Keeps a new session, closing the least recently used when there are too many.
+    /// Sessions one account may hold on a node; past it the account's own least recently used closes, so one user
+    /// opening sessions cannot push everyone else's out.
+    static let maxSessionsPerUser = 20
+
+    /// Keeps a new session, closing the least recently used when its account, or the node, has too many.
     func add(_ session: MCPSession) async {
         sessions[session.id] = session
+        let own = sessions.values.filter { $0.userID == session.userID }
+        if own.count > Self.maxSessionsPerUser, let oldest = own.min(by: { $0.lastUsed < $1.lastUsed }) {
+            await close(oldest.id)
+        }
         while sessions.count > maxSessions, let oldest = sessions.values.min(by: { $0.lastUsed < $1.lastUsed }) {
             await close(oldest.id)
         }

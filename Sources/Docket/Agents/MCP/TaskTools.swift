@@ -56,8 +56,8 @@ struct TaskTools: Sendable {
             query.dueBefore = TaskRules.dueDate(args.string("due_before"), pointer: "/due_before", into: &errors)
             query.dueAfter = TaskRules.dueDate(args.string("due_after"), pointer: "/due_after", into: &errors)
             query.text = name == "search_tasks" ? args.string("query", required: true) : args.string("q")
-            if let text = query.text, text.isEmpty || text.count > 200 {
-                errors.append(FieldError(pointer: name == "search_tasks" ? "/query" : "/q", message: "must be 1 to 200 characters"))
+            if let text = query.text, text.isEmpty || text.unicodeScalars.count > 200 || text.unicodeScalars.contains(where: { $0.value == 0 }) {
+                errors.append(FieldError(pointer: name == "search_tasks" ? "/query" : "/q", message: "must be 1 to 200 characters without NUL"))
             }
             query.sort = args.choice("sort", as: TaskListQuery.Sort.self) ?? .createdAt
             query.descending = args.string("order") != "asc"

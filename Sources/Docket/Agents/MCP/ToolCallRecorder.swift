@@ -23,14 +23,22 @@ struct ToolCallRecorder: Sendable {
                     "duration_ms", "request_id", "job_id", "created_at"
                 )
                 .values(
-                    SQLBind(UUID()), SQLBind(call.userID), SQLBind(tokenID), SQLBind(call.clientName.map { String($0.prefix(200)) }),
-                    SQLBind(call.clientVersion.map { String($0.prefix(100)) }), SQLBind(call.sessionID), SQLBind(String(call.tool.prefix(100))),
-                    SQLBind(call.argumentSummary), SQLBind(call.outcome.status), SQLBind(call.outcome.errorType), SQLBind(milliseconds),
-                    SQLBind(call.requestID), SQLBind(call.outcome.jobID), SQLBind(Microseconds.now())
+                    SQLBind(UUID()), SQLBind(call.userID), SQLBind(tokenID), SQLBind(Self.storable(call.clientName, 200)),
+                    SQLBind(Self.storable(call.clientVersion, 100)), SQLBind(Self.storable(call.sessionID, 100)),
+                    SQLBind(Self.storable(call.tool, 100)), SQLBind(Self.storable(call.argumentSummary, 1000)), SQLBind(call.outcome.status),
+                    SQLBind(call.outcome.errorType), SQLBind(milliseconds), SQLBind(Self.storable(call.requestID, 128)),
+                    SQLBind(call.outcome.jobID), SQLBind(Microseconds.now())
                 )
                 .run()
         } catch {
             logger.error("tool call not recorded", metadata: ["error": .string(DatabaseFailure.describe(error))])
         }
     }
+
+    /// Client-supplied text as it can be stored everywhere: no NUL characters (PostgreSQL refuses them), bounded length.
+    static func storable(_ text: String?, _ limit: Int) -> String? {
+        text.map { String($0.unicodeScalars.filter { $0.value != 0 }.map(Character.init).prefix(limit)) }
+    }
+
+    static func storable(_ text: String, _ limit: Int) -> String { storable(Optional(text), limit)! }
 }

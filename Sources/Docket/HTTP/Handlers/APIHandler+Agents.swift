@@ -6,8 +6,12 @@ extension APIHandler {
         let caller = try await requireUser(.scope(.agentActivityRead))
         let query = input.query
         var errors: [FieldError] = []
-        if let tool = query.tool, tool.count > 100 { errors.append(FieldError(pointer: "#/query/tool", message: "must be at most 100 characters")) }
-        if let cursor = query.cursor, cursor.count > 200 { errors.append(FieldError(pointer: "#/query/cursor", message: "is too long")) }
+        if let tool = query.tool, tool.unicodeScalars.count > 100 || tool.unicodeScalars.contains(where: { $0.value == 0 }) {
+            errors.append(FieldError(pointer: "#/query/tool", message: "must be at most 100 characters without NUL"))
+        }
+        if let cursor = query.cursor, cursor.unicodeScalars.count > 200 {
+            errors.append(FieldError(pointer: "#/query/cursor", message: "is too long"))
+        }
         try CredentialRules.check(errors)
         var filter = ToolCallLog.Filter(userID: caller.id, tool: query.tool, outcome: query.outcome?.rawValue)
         if let text = query.tokenId {

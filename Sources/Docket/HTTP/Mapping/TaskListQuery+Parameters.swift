@@ -11,7 +11,7 @@ extension TaskListQuery {
         dueBefore = TaskRules.dueDate(parameters.dueBefore, pointer: "#/query/due_before", into: &errors)
         dueAfter = TaskRules.dueDate(parameters.dueAfter, pointer: "#/query/due_after", into: &errors)
         if let text = parameters.q {
-            if text.count > 200 || text.unicodeScalars.contains(where: { $0.value == 0 }) {
+            if text.unicodeScalars.count > 200 || text.unicodeScalars.contains(where: { $0.value == 0 }) {
                 errors.append(FieldError(pointer: "#/query/q", message: "must be at most 200 characters without NUL"))
             }
             self.text = text

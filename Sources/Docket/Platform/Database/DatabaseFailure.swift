@@ -6,9 +6,18 @@ import OpenAPIRuntime
 
 /// Recognises failures that mean "the database is unavailable" rather than "Docket has a bug".
 enum DatabaseFailure {
-    /// A 503 problem when `error` is an outage (connection refused, pool timeout, busy, read-only, disk full).
+    /// A 503 problem when `error` is an outage (connection refused, pool timeout, busy, read-only, disk full); a 400 when
+    /// PostgreSQL refused text it cannot store (a NUL character) that a check above it let through.
     static func problem(for error: any Error) -> AppError? {
-        isUnavailable(error) ? AppError(.serviceUnavailable, "The database is unavailable; try again shortly.") : nil
+        if isUnstorableText(error) { return AppError(.badRequest, "The request holds characters that cannot be stored (such as NUL).") }
+        return isUnavailable(error) ? AppError(.serviceUnavailable, "The database is unavailable; try again shortly.") : nil
+    }
+
+    /// PostgreSQL's "character not in repertoire" / "untranslatable character" (SQLSTATE 22021, 22P05).
+    static func isUnstorableText(_ error: any Error) -> Bool {
+        if let server = error as? ServerError { return isUnstorableText(server.underlyingError) }
+        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return false }
+        return state == "22021" || state == "22P05"
     }
 
     static func isUnavailable(_ error: any Error) -> Bool {
