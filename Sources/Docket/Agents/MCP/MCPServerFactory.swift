@@ -27,9 +27,7 @@ struct MCPServerFactory: Sendable {
             ListResourceTemplates.Result(templates: caller.holds(.tasksRead) ? TaskResources.templates : [])
         }
         await server.withMethodHandler(ReadResource.self) { params in
-            let http = Server.currentHandlerContext?.httpContext
-            let origin = RequestOrigin(
-                ip: http?.header(MCPHeaders.clientAddress), userAgent: http?.header("User-Agent"), requestID: http?.header(MCPHeaders.requestID))
+            let origin = MCPHeaders.origin(of: Server.currentHandlerContext?.httpContext)
             return try await resources.read(params.uri, caller: caller, origin: origin, logger: logger)
         }
         await server.withMethodHandler(ListPrompts.self) { _ in
@@ -42,9 +40,7 @@ struct MCPServerFactory: Sendable {
             ListTools.Result(tools: TaskTools.visible(to: caller))
         }
         await server.withMethodHandler(CallTool.self) { params in
-            let http = Server.currentHandlerContext?.httpContext
-            let origin = RequestOrigin(
-                ip: http?.header(MCPHeaders.clientAddress), userAgent: http?.header("User-Agent"), requestID: http?.header(MCPHeaders.requestID))
+            let origin = MCPHeaders.origin(of: Server.currentHandlerContext?.httpContext)
             var callLogger = logger
             callLogger[metadataKey: "request_id"] = .string(origin.requestID ?? "-")
             callLogger[metadataKey: "mcp_tool"] = .string(params.name)
@@ -79,4 +75,9 @@ struct MCPServerFactory: Sendable {
 enum MCPHeaders {
     static let requestID = "X-Docket-Request-ID"
     static let clientAddress = "X-Docket-Client-Address"
+
+    /// Where the HTTP request that carried a message came from, for audit rows (nil fields over stdio).
+    static func origin(of request: MCP.HTTPRequest?) -> RequestOrigin {
+        RequestOrigin(ip: request?.header(clientAddress), userAgent: request?.header("User-Agent"), requestID: request?.header(requestID))
+    }
 }
