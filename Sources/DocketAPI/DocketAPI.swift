@@ -4,7 +4,16 @@ package import Foundation
 package enum OpenAPIDocument {
     /// The bytes of `openapi.yaml`.
     package static func load() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+        try load("openapi")
+    }
+
+    /// The bytes of `asyncapi.yaml`, the contract of the events (feed, WebSocket, webhooks).
+    package static func loadEvents() throws -> Data {
+        try load("asyncapi")
+    }
+
+    private static func load(_ name: String) throws -> Data {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml") else {
             throw CocoaError(.fileNoSuchFile)
         }
         return try Data(contentsOf: url)

@@ -26,7 +26,7 @@ struct JobQueueTests {
         let gate = StartGate()
         gate.open()
         return JobWorker(
-            store: JobStore(database: database), database: database, handlers: handlers, signal: JobSignal(), gate: gate, settings: settings,
+            store: JobStore(database: database), database: database, handlers: handlers, signal: WakeSignal(), gate: gate, settings: settings,
             metrics: DocketMetrics(), logger: database.logger)
     }
 
@@ -44,7 +44,7 @@ struct JobQueueTests {
         var settings = JobSettings()
         settings.pollInterval = .seconds(3600)
         let worker = JobWorker(
-            store: JobStore(database: database), database: database, handlers: [AlwaysFailingJob()], signal: JobSignal(), gate: StartGate(),
+            store: JobStore(database: database), database: database, handlers: [AlwaysFailingJob()], signal: WakeSignal(), gate: StartGate(),
             settings: settings, metrics: DocketMetrics(), logger: Logger(label: "test"))
         let running = Task { try await worker.run() }
         try await Task.sleep(for: .milliseconds(100))
@@ -91,7 +91,7 @@ struct JobQueueTests {
             let owner = try await client.register()
             for index in 0..<30 { _ = try await client.createTask(["title": .string("t\(index)"), "due_date": "2026-01-01"], as: owner) }
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: JobSignal(), maxAttempts: 3)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
             let update = BulkTaskUpdate(shiftDueDays: 1)
             let ownerID = UUID(uuidString: owner.user.id)!
             let queued = try await queue.enqueue(kind: BulkUpdateTasksJob.kind, payload: update, owner: ownerID, logger: database.logger)
@@ -108,13 +108,13 @@ struct JobQueueTests {
                 isStopping: { steps.value >= 1 }, onProgress: { _, _ in steps.increment() })
             let tasks = TaskStore(database: database, metrics: DocketMetrics())
             await #expect(throws: JobInterruption.self) {
-                try await BulkUpdateTasksJob(store: tasks, batchSize: 10).run(claimedByA, context: contextA)
+                try await BulkUpdateTasksJob(store: tasks, outbox: Self.outbox(database), batchSize: 10).run(claimedByA, context: contextA)
             }
             let midway = try #require(try await store.find(queued.id, owner: nil, logger: database.logger))
             #expect(midway.state == .running && midway.progressDone == 10 && midway.leaseOwner == "node-a")
 
             // While A's lease lasts nobody else may take the job; once it has expired, node B does.
-            let workerB = Self.worker(database, handlers: [BulkUpdateTasksJob(store: tasks, batchSize: 10)])
+            let workerB = Self.worker(database, handlers: [BulkUpdateTasksJob(store: tasks, outbox: Self.outbox(database), batchSize: 10)])
             let early = Microseconds.now()
             #expect(
                 try await store.claim(
@@ -150,7 +150,7 @@ struct JobQueueTests {
             let owner = try await client.register()
             let ownerID = UUID(uuidString: owner.user.id)!
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: JobSignal(), maxAttempts: 2)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 2)
             let job = try await queue.enqueue(kind: "always_fails", payload: ["x": 1], owner: ownerID, logger: database.logger)
             let worker = Self.worker(database, handlers: [AlwaysFailingJob()]) { $0.retry = RetrySchedule(base: 2, cap: 2) }
 
@@ -181,7 +181,7 @@ struct JobQueueTests {
             let ownerID = UUID(uuidString: owner.user.id)!
             for index in 0..<20 { _ = try await client.createTask(["title": .string("t\(index)")], as: owner) }
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: JobSignal(), maxAttempts: 3)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
             let queued = try await queue.enqueue(
                 kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(setPriority: .high), owner: ownerID, logger: database.logger)
             let cancelled = try await client.send(.post, "/api/v1/jobs/\(queued.id.uuidString.lowercased())/cancel", headers: owner.bearer)
@@ -190,7 +190,7 @@ struct JobQueueTests {
             let tasks = TaskStore(database: database, metrics: DocketMetrics())
             let running = try await queue.enqueue(
                 kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(setPriority: .low), owner: ownerID, logger: database.logger)
-            let worker = Self.worker(database, handlers: [BulkUpdateTasksJob(store: tasks, batchSize: 10)])
+            let worker = Self.worker(database, handlers: [BulkUpdateTasksJob(store: tasks, outbox: Self.outbox(database), batchSize: 10)])
             let claimed = try #require(try await Self.claim(store, worker))
             #expect(claimed.id == running.id)
             let asked = try await client.send(.post, "/api/v1/jobs/\(running.id.uuidString.lowercased())/cancel", headers: owner.bearer)
@@ -209,17 +209,20 @@ struct JobQueueTests {
             let owner = try await client.register()
             _ = try await client.createTask(["title": "one"], as: owner)
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: JobSignal(), maxAttempts: 3)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
             let job = try await queue.enqueue(
                 kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(setStatus: .done), owner: UUID(uuidString: owner.user.id)!,
                 logger: database.logger)
-            let worker = Self.worker(database, handlers: [BulkUpdateTasksJob(store: TaskStore(database: database, metrics: DocketMetrics()))])
+            let worker = Self.worker(
+                database,
+                handlers: [BulkUpdateTasksJob(store: TaskStore(database: database, metrics: DocketMetrics()), outbox: Self.outbox(database))])
             let claimed = try #require(try await Self.claim(store, worker))
             let context = JobContext(
                 job: claimed, worker: worker.workerID, store: store, database: database, leaseSeconds: 2, logger: database.logger,
                 isStopping: { true }, onProgress: { _, _ in })
             await #expect(throws: JobInterruption.self) {
-                _ = try await BulkUpdateTasksJob(store: TaskStore(database: database, metrics: DocketMetrics())).run(claimed, context: context)
+                _ = try await BulkUpdateTasksJob(store: TaskStore(database: database, metrics: DocketMetrics()), outbox: Self.outbox(database)).run(
+                    claimed, context: context)
             }
             #expect(
                 try await store.requeue(
@@ -235,6 +238,11 @@ struct JobQueueTests {
             worker: worker.workerID, kinds: ["always_fails", BulkUpdateTasksJob.kind], now: now, leaseUntil: now + 2_000_000,
             logger: Logger(label: "test"))
     }
+
+    /// An outbox for jobs run outside an application (its hub has no subscribers).
+    static func outbox(_ database: DocketDatabase) -> EventOutbox {
+        EventComponents(config: DocketConfig(), database: database, jobSignal: WakeSignal()).outbox
+    }
 }
 
 /// Counts steps from a `@Sendable` callback.
@@ -242,4 +250,5 @@ final class StepCounter: Sendable {
     private let count = Mutex(0)
     var value: Int { count.withLock { $0 } }
     func increment() { count.withLock { $0 += 1 } }
+
 }

@@ -1,5 +1,7 @@
+import FluentKit
 import Foundation
 import Logging
+import SQLKit
 
 /// What can happen to an account (creation, profile, password, role, activation, ending its sessions), independent of
 /// HTTP; the API and the operator CLI both go through it.
@@ -10,6 +12,8 @@ struct AccountService: Sendable {
     let hasher: any PasswordHashing
     let audit: AuditLog
     let metrics: DocketMetrics
+    /// Where account events (`user.updated`) are written.
+    let outbox: EventOutbox
     /// Called after an account's status, role or token validity changed, so a per-node cache can forget it at once.
     let statusChanged: @Sendable (UUID) -> Void
 
@@ -51,12 +55,21 @@ struct AccountService: Sendable {
     }
 
     /// Changes the display name after checking it.
-    func rename(_ user: UserModel, to rawName: String, logger: Logger) async throws {
+    /// Changes the display name after checking it; a change is announced with a `user.updated` event.
+    func rename(_ user: UserModel, to rawName: String, source: ChangeSource, logger: Logger) async throws {
         var errors: [FieldError] = []
         let name = CredentialRules.name(rawName, into: &errors)
         try CredentialRules.check(errors)
+        let oldName = user.name
+        guard name != oldName, let id = user.id else { return }
         user.name = name
-        try await users.save(user, logger: logger)
+        user.updatedAt = Date()
+        let outbox = self.outbox
+        try await users.database.database(logger: logger).transaction { db in
+            try await user.save(on: db)
+            try await outbox.append(try UserEventData.renamed(user, from: oldName), owner: id, source: source, on: db as! any SQLDatabase)
+        }
+        outbox.committed(id)
     }
 
     /// Changes the password after checking the current one, and signs out every session.

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -28,19 +29,22 @@ func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let hasher = PasswordHasher(
         parameters: config.auth.argon2, concurrency: config.auth.hashConcurrency, queueLimit: config.auth.hashQueueLimit, metrics: metrics)
-    let jobSignal = JobSignal()
+    let jobSignal = WakeSignal()
     let jobGate = StartGate()
+    let events = EventComponents(config: config, database: database, jobSignal: jobSignal)
     let endpoints = try await buildHandler(
-        config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, logger: logger)
+        config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, events: events,
+        logger: logger)
     let router = try buildRouter(config: config, endpoints: endpoints, metrics: metrics, tracing: tracing)
     let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
         router: router,
-        server: try serverBuilder(config.server),
+        server: try serverBuilder(config.server, heartbeat: config.events.heartbeat, eventSocket: endpoints.eventSocket),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         // Services stop in reverse order: the job worker and the purger before the database closes.
         services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
-            + jobWorkers(config: config, database: database, signal: jobSignal, gate: jobGate, metrics: metrics, logger: logger)
+            + eventListeners(config: config, hub: events.hub, logger: logger)
+            + (try jobWorkers(config: config, database: database, signal: jobSignal, gate: jobGate, events: events, metrics: metrics, logger: logger))
             + (tracing?.services ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
@@ -73,18 +77,29 @@ func maintenance(config: DocketConfig, database: DocketDatabase, logger: Logger)
     return [
         ExpiredRowPurger(
             database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle,
-            activityRetentionDays: config.mcp.activityRetentionDays, logger: logger)
+            activityRetentionDays: config.mcp.activityRetentionDays, eventRetentionDays: config.events.retentionDays, logger: logger)
     ]
 }
 
-/// HTTP/1.1 with idle and header-size limits, wrapped in TLS when a certificate is configured.
-func serverBuilder(_ settings: ServerSettings) throws -> HTTPServerBuilder {
-    let http = HTTPServerBuilder.http1(
+/// On PostgreSQL, this node's one listener for commits on other nodes (SQLite has one process, whose commits wake the
+/// feeds directly).
+func eventListeners(config: DocketConfig, hub: EventHub, logger: Logger) -> [any Service] {
+    guard case .postgres(let url) = config.database else { return [] }
+    return [PostgresEventListener(url: url, hub: hub, logger: logger)]
+}
+
+/// HTTP/1.1 with idle and header-size limits and the upgrade of `/api/v1/events/ws` to WebSocket (pinged every
+/// `heartbeat`), wrapped in TLS when a certificate is configured.
+func serverBuilder(_ settings: ServerSettings, heartbeat: Duration, eventSocket: EventSocketEndpoint) throws -> HTTPServerBuilder {
+    let http = HTTPServerBuilder.http1WebSocketUpgrade(
         configuration: .init(
-            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
-            httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)
-        ))
+            http1: .init(
+                idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)),
+            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: heartbeat))
+        ),
+        shouldUpgrade: { request, channel, logger in eventSocket.shouldUpgrade(request, channel: channel, logger: logger) })
     guard let certificateFile = settings.tlsCertificateFile, let keyFile = settings.tlsKeyFile else { return http }
     let certificates = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
     let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(keyFile))

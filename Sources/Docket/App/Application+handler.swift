@@ -5,13 +5,14 @@ import Logging
 struct Endpoints: Sendable {
     let api: APIHandler
     let mcp: MCPEndpoint
+    let eventSocket: EventSocketEndpoint
 }
 
 /// Creates the services behind the API (keys and tokens, stores, flows), the one handler that serves the contract and
 /// the MCP endpoint that serves agents.
 func buildHandler(
-    config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, jobSignal: JobSignal,
-    logger: Logger
+    config: DocketConfig, database: DocketDatabase, hasher: PasswordHasher, mailer: any Mailer, metrics: DocketMetrics, jobSignal: WakeSignal,
+    events: EventComponents, logger: Logger
 ) async throws -> Endpoints {
     let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
     let tokens = try await AccessTokens(keyFile: keyFile, settings: config.auth)
@@ -24,7 +25,7 @@ func buildHandler(
     let refreshTokens = RefreshTokenStore(database: database, lifetime: TimeInterval(config.auth.refreshTokenTTL))
     let accounts = AccountService(
         users: users, refreshTokens: refreshTokens, personalTokens: personalTokenStore, hasher: hasher, audit: audit, metrics: metrics,
-        statusChanged: { [authenticator] id in authenticator.forget(id) })
+        outbox: events.outbox, statusChanged: { [authenticator] id in authenticator.forget(id) })
     let sessions = SessionService(
         accounts: accounts, users: users, refreshTokens: refreshTokens, hasher: hasher, tokens: tokens, audit: audit, metrics: metrics,
         dummyHash: try PasswordHasher.hashNow(SecureToken.generate(), parameters: config.auth.argon2))
@@ -33,7 +34,8 @@ func buildHandler(
         publicURL: config.publicURL, verificationLifetime: config.auth.emailTokenTTL, resetLifetime: config.auth.resetTokenTTL)
     let taskStore = TaskStore(database: database, metrics: metrics)
     let tasks = TaskService(
-        store: taskStore, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database)
+        store: taskStore, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database,
+        outbox: events.outbox)
     let jobs = JobQueue(store: JobStore(database: database), signal: jobSignal, maxAttempts: config.jobs.maxAttempts)
     let rateLimiter = RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit)
     let mcpSessions = MCPSessions(idleSeconds: config.mcp.sessionIdleSeconds, maxSessions: config.mcp.maxSessions)
@@ -48,8 +50,11 @@ func buildHandler(
     let api = APIHandler(
         database: database, documents: try ContractDocuments.load(), accounts: accounts, sessions: sessions, emailLinks: emailLinks,
         tasks: tasks, personalTokens: personalTokens,
-        jobs: jobs, toolCalls: ToolCallLog(database: database), authenticator: authenticator,
+        jobs: jobs, events: events.feed, eventStore: events.store,
+        webhooks: WebhookService(
+            store: events.webhookStore, fanout: events.fanout, resolver: events.resolver, policy: events.policy, database: database, audit: audit,
+            jobSignal: jobSignal), toolCalls: ToolCallLog(database: database), authenticator: authenticator,
         rateLimiter: rateLimiter, audit: audit,
         settings: config.auth, serverSettings: config.server, publicURL: config.publicURL, metrics: metrics, logger: logger)
-    return Endpoints(api: api, mcp: mcp)
+    return Endpoints(api: api, mcp: mcp, eventSocket: EventSocketEndpoint(authenticator: authenticator, feed: events.feed))
 }

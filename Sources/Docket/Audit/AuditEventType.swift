@@ -18,4 +18,7 @@ enum AuditEventType: String, Sendable {
     case accessTokenCreated = "access_token_created"
     case accessTokenRevoked = "access_token_revoked"
     case accessTokenNewAddress = "access_token_new_address"
+    case webhookCreated = "webhook_created"
+    case webhookSecretRotated = "webhook_secret_rotated"
+    case webhookDisabled = "webhook_disabled"
 }

@@ -23,7 +23,8 @@ extension DocketConfig {
             server: try reader.serverSettings(),
             tracing: try reader.tracingSettings(),
             jobs: try reader.jobSettings(),
-            mcp: try reader.mcpSettings()
+            mcp: try reader.mcpSettings(),
+            events: try reader.eventSettings()
         )
     }
 

@@ -49,6 +49,8 @@ public struct DocketConfig: Sendable {
     public var jobs: JobSettings
     /// The MCP endpoint.
     public var mcp: MCPSettings
+    /// Event feed and webhook settings.
+    public var events: EventSettings
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(
@@ -67,7 +69,8 @@ public struct DocketConfig: Sendable {
         server: ServerSettings = ServerSettings(),
         tracing: TracingSettings = TracingSettings(),
         jobs: JobSettings = JobSettings(),
-        mcp: MCPSettings = MCPSettings()
+        mcp: MCPSettings = MCPSettings(),
+        events: EventSettings = EventSettings()
     ) {
         self.host = host
         self.port = port
@@ -85,6 +88,7 @@ public struct DocketConfig: Sendable {
         self.tracing = tracing
         self.jobs = jobs
         self.mcp = mcp
+        self.events = events
     }
 
     /// The base URL of links in emails.

@@ -10,6 +10,8 @@ public struct AppError: Error, Sendable {
     public var fieldErrors: [FieldError]
     /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`, …).
     public var headers: HTTPFields
+    /// Extra integer members of the problem document (e.g. `last_seq` of a feed that cannot resume).
+    public var members: [String: Int64] = [:]
 
     /// Makes an error of `kind` with a detail for the client.
     public init(_ kind: ProblemKind, _ detail: String, fieldErrors: [FieldError] = [], headers: HTTPFields = [:]) {

@@ -12,6 +12,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
     case payloadTooLarge = "payload-too-large"
     case unsupportedMediaType = "unsupported-media-type"
     case validationFailed = "validation-failed"
+    case gone
     case rateLimited = "rate-limited"
     case internalError = "internal"
     case serviceUnavailable = "service-unavailable"
@@ -32,6 +33,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .validationFailed: .unprocessableContent
+        case .gone: .gone
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
@@ -51,6 +53,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .payloadTooLarge: "Payload too large"
         case .unsupportedMediaType: "Unsupported media type"
         case .validationFailed: "Validation failed"
+        case .gone: "Gone"
         case .rateLimited: "Too many requests"
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"

@@ -5,6 +5,12 @@ protocol JobHandler: Sendable {
     var kind: String { get }
     /// Does the work and returns the result as JSON; throws `JobFailure.permanent` for input that can never succeed.
     func run(_ job: JobRecord, context: JobContext) async throws -> String
+    /// The backoff between this kind's attempts; nil uses the queue's (`DOCKET_JOB_*`).
+    var retrySchedule: RetrySchedule? { get }
+}
+
+extension JobHandler {
+    var retrySchedule: RetrySchedule? { nil }
 }
 
 /// A failure that retrying cannot mend (the job goes straight to `failed`).

@@ -4,7 +4,7 @@ import Logging
 /// Enqueues jobs and answers for them: what the API and agent tools call. The `JobWorker`s run them.
 struct JobQueue: Sendable {
     let store: JobStore
-    let signal: JobSignal
+    let signal: WakeSignal
     /// Attempts a job gets before it is failed for good.
     let maxAttempts: Int
 

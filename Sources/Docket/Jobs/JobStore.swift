@@ -12,7 +12,12 @@ struct JobStore: Sendable {
 
     /// Adds a job.
     func insert(_ job: JobRecord, logger: Logger) async throws {
-        try await sql(logger).insert(into: "jobs").model(job, nilEncodingStrategy: .asNil).run()
+        try await insert(job, on: sql(logger))
+    }
+
+    /// Stores a new job through `sql` (inside the transaction of the change that asks for it, say).
+    func insert(_ job: JobRecord, on sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "jobs").model(job, nilEncodingStrategy: .asNil).run()
     }
 
     /// The job with `id`, when `owner` is nil or owns it.

@@ -10,7 +10,7 @@ final class JobWorker: Service, Sendable {
     private let store: JobStore
     private let database: DocketDatabase
     private let handlers: [String: any JobHandler]
-    private let signal: JobSignal
+    private let signal: WakeSignal
     private let gate: StartGate
     private let settings: JobSettings
     private let metrics: DocketMetrics
@@ -18,14 +18,17 @@ final class JobWorker: Service, Sendable {
     /// This node's worker id; each claim's lease is this id plus a suffix of its own, so even two runs of one job on
     /// one node (a step that outlived its lease) cannot both write.
     let workerID: String
+    /// Told after each committed step of a job (wakes its owner's live feeds, which may have new events).
+    private let stepCommitted: @Sendable (JobRecord) -> Void
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
 
     /// A worker for `handlers`' kinds.
     init(
-        store: JobStore, database: DocketDatabase, handlers: [any JobHandler], signal: JobSignal, gate: StartGate, settings: JobSettings,
-        metrics: DocketMetrics, logger: Logger
+        store: JobStore, database: DocketDatabase, handlers: [any JobHandler], signal: WakeSignal, gate: StartGate, settings: JobSettings,
+        metrics: DocketMetrics, logger: Logger, stepCommitted: @escaping @Sendable (JobRecord) -> Void = { _ in }
     ) {
+        self.stepCommitted = stepCommitted
         self.gate = gate
         self.store = store
         self.database = database
@@ -107,7 +110,8 @@ final class JobWorker: Service, Sendable {
         }
         let context = JobContext(
             job: job, worker: lease, store: store, database: database, leaseSeconds: Int64(settings.leaseSeconds),
-            stepPause: settings.stepPause, logger: logger, isStopping: { self.stopping.load(ordering: .relaxed) }, onProgress: { _, _ in })
+            stepPause: settings.stepPause, logger: logger, isStopping: { self.stopping.load(ordering: .relaxed) },
+            onProgress: { [stepCommitted] _, _ in stepCommitted(job) })
         do {
             let result = try await handler.run(job, context: context)
             await finish(job, .succeeded, result: result, error: nil, logger: logger)
@@ -140,7 +144,7 @@ final class JobWorker: Service, Sendable {
             await finish(job, .failed, result: nil, error: error, logger: logger)
             return
         }
-        let delay = settings.retry.delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
+        let delay = (handlers[job.kind]?.retrySchedule ?? settings.retry).delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
         let now = Microseconds.now()
         _ = try? await store.requeue(
             job.id, worker: job.leaseOwner ?? workerID, runAt: now + Int64(delay * 1_000_000), error: error, countAttempt: true, now: now,

@@ -17,7 +17,8 @@ public struct AdminTasks: Sendable {
             users: UserStore(database: database), refreshTokens: RefreshTokenStore(database: database, lifetime: 0),
             personalTokens: PersonalAccessTokenStore(database: database),
             hasher: ImmediatePasswordHasher(parameters: config.auth.argon2), audit: AuditLog(database: database),
-            metrics: DocketMetrics(), statusChanged: { _ in })
+            metrics: DocketMetrics(), outbox: EventComponents(config: config, database: database, jobSignal: WakeSignal()).outbox,
+            statusChanged: { _ in })
     }
 
     /// Where the CLI's changes come from, in the audit log.

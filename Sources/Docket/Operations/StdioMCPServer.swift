@@ -30,10 +30,11 @@ public struct StdioMCPServer: Sendable {
         let metrics = DocketMetrics()
         let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
         let store = TaskStore(database: database, metrics: metrics)
+        let signal = WakeSignal()
+        let events = EventComponents(config: config, database: database, jobSignal: signal)
         let tasks = TaskService(
             store: store, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: AuditLog(database: database),
-            database: database)
-        let signal = JobSignal()
+            database: database, outbox: events.outbox)
         let gate = StartGate()
         gate.open()
         let jobs = JobQueue(store: JobStore(database: database), signal: signal, maxAttempts: config.jobs.maxAttempts)
@@ -42,7 +43,8 @@ public struct StdioMCPServer: Sendable {
             tools: TaskTools(tasks: tasks, store: store, jobs: jobs), resources: TaskResources(tasks: tasks, store: store),
             activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
         let server = await factory.makeServer(sessionID: "stdio", caller: caller)
-        let workers = jobWorkers(config: config, database: database, signal: signal, gate: gate, metrics: metrics, logger: logger)
+        let workers = try jobWorkers(
+            config: config, database: database, signal: signal, gate: gate, events: events, metrics: metrics, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let workerGroup = ServiceGroup(services: workers, logger: logger)
             if !workers.isEmpty { group.addTask { try await workerGroup.run() } }

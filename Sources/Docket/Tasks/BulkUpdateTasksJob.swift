@@ -7,6 +7,7 @@ struct BulkUpdateTasksJob: JobHandler {
     static let kind = "bulk_update_tasks"
     var kind: String { Self.kind }
     let store: TaskStore
+    let outbox: EventOutbox
     /// Tasks changed per transaction.
     var batchSize = 100
 
@@ -53,9 +54,14 @@ struct BulkUpdateTasksJob: JobHandler {
                 counted.updated -= skipped.value
                 return String(decoding: try JSONEncoder().encode(counted), as: UTF8.self)
             }
-            try await context.step(done: next.matched, total: max(total, next.matched), checkpoint: checkpoint) { [store] sql in
+            let source = ChangeSource.job(job.id)
+            try await context.step(done: next.matched, total: max(total, next.matched), checkpoint: checkpoint) { [store, outbox] sql in
                 for task in changed {
-                    if try await store.update(task, expectedVersion: task.version - 1, on: sql) { continue }
+                    let before = batch.first { $0.id == task.id }!
+                    if try await store.update(task, expectedVersion: task.version - 1, on: sql) {
+                        try await outbox.append(try TaskEventData.event(before: before, after: task), owner: owner, source: source, on: sql)
+                        continue
+                    }
                     // Changed since the batch was read: change it only if it still matches the filter and still differs.
                     guard let fresh = try await store.find(task.id, owner: owner, on: sql),
                         try await store.matches(filter, id: task.id, on: sql), update.applied(to: fresh, now: now) != fresh
@@ -64,9 +70,11 @@ struct BulkUpdateTasksJob: JobHandler {
                         continue
                     }
                     // Changed again in between: give up this step (it rolls back) and let the attempt be retried.
-                    guard try await store.update(update.applied(to: fresh, now: now), expectedVersion: fresh.version, on: sql) else {
+                    let after = update.applied(to: fresh, now: now)
+                    guard try await store.update(after, expectedVersion: fresh.version, on: sql) else {
                         throw AppError(.conflict, "tasks are being changed concurrently; the job will retry")
                     }
+                    try await outbox.append(try TaskEventData.event(before: fresh, after: after), owner: owner, source: source, on: sql)
                 }
             }
             next.updated -= skipped.value

@@ -7,6 +7,7 @@ struct ImportTasksJob: JobHandler {
     static let kind = "import_tasks"
     var kind: String { Self.kind }
     let store: TaskStore
+    let outbox: EventOutbox
     /// Tasks inserted per transaction.
     var batchSize = 100
 
@@ -34,8 +35,12 @@ struct ImportTasksJob: JobHandler {
                 return record
             }
             let checkpoint: @Sendable () -> String? = { String(end) }
-            try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store] sql in
-                for record in records { try await store.insert(record, on: sql) }
+            let source = ChangeSource.job(job.id)
+            try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store, outbox] sql in
+                for record in records {
+                    try await store.insert(record, on: sql)
+                    try await outbox.append(try TaskEventData.event(before: nil, after: record), owner: owner, source: source, on: sql)
+                }
             }
             next = end
         }

@@ -10,13 +10,16 @@ struct TaskService: Sendable {
     let cursors: TaskCursor
     let audit: AuditLog
     let database: DocketDatabase
+    let outbox: EventOutbox
 
     /// The answer when a write's version precondition does not hold (HTTP: a failed `If-Match`).
     static let versionMismatch = AppError(.preconditionFailed, "The task has changed since the given ETag; fetch it again.")
 
     /// Creates a task; with an idempotency key, replays the first answer for the same request or refuses a different one.
     /// `requestHash` fingerprints the request, so a key reused with another body can be told apart.
-    func create(_ input: NewTask, requestHash: String, idempotencyKey: String?, owner: UUID, logger: Logger) async throws -> TaskRecord {
+    func create(
+        _ input: NewTask, requestHash: String, idempotencyKey: String?, owner: UUID, source: ChangeSource, logger: Logger
+    ) async throws -> TaskRecord {
         var errors: [FieldError] = []
         let title = TaskRules.title(input.title, into: &errors)
         let description = TaskRules.description(input.description, into: &errors)
@@ -30,8 +33,12 @@ struct TaskService: Sendable {
             updatedAt: now, version: 1)
         record.refreshSortKeys()
         let task = record
+        let created = try TaskEventData.event(before: nil, after: task)
         guard let key = idempotencyKey else {
-            try await store.insert(task, on: database.sql(logger: logger))
+            try await write(owner: owner, source: source, logger: logger) { sql in
+                try await store.insert(task, on: sql)
+                return created
+            }
             return task
         }
         for _ in 0..<2 {
@@ -39,10 +46,10 @@ struct TaskService: Sendable {
                 return try await replay(existing, requestHash: requestHash, owner: owner, logger: logger)
             }
             do {
-                try await database.database(logger: logger).transaction { db in
-                    let sql = db as! any SQLDatabase
+                try await write(owner: owner, source: source, logger: logger) { sql in
                     try await store.insert(task, on: sql)
                     try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, task: task, on: sql)
+                    return created
                 }
                 return task
             } catch let error as any DatabaseError where error.isConstraintFailure {
@@ -70,7 +77,8 @@ struct TaskService: Sendable {
 
     /// Applies a merge patch, honouring the version precondition.
     func patch(
-        _ id: UUID, owner: UUID, changes: TaskChanges, precondition: VersionPrecondition?, origin: RequestOrigin, logger: Logger
+        _ id: UUID, owner: UUID, changes: TaskChanges, precondition: VersionPrecondition?, source: ChangeSource, origin: RequestOrigin,
+        logger: Logger
     ) async throws -> TaskRecord {
         var errors: [FieldError] = []
         for (field, cleared) in [("title", changes.title.isClear), ("status", changes.status.isClear), ("priority", changes.priority.isClear)]
@@ -98,7 +106,11 @@ struct TaskService: Sendable {
             if next == current { return current }
             next.version = current.version + 1
             next.updatedAt = max(Microseconds.now(), current.updatedAt + 1)
-            if try await store.update(next, expectedVersion: current.version, logger: logger) { return next }
+            let (changed, event) = (next, try TaskEventData.event(before: current, after: next))
+            let updated = try await write(owner: owner, source: source, logger: logger) { sql in
+                try await store.update(changed, expectedVersion: current.version, on: sql) ? event : nil
+            }
+            if updated { return next }
             // Someone else changed it between our read and write: with a precondition that is a failure, else retry.
             if precondition != nil { throw Self.versionMismatch }
         }
@@ -106,13 +118,38 @@ struct TaskService: Sendable {
     }
 
     /// Deletes the owner's task, honouring the version precondition.
-    func delete(_ id: UUID, owner: UUID, precondition: VersionPrecondition?, origin: RequestOrigin, logger: Logger) async throws {
-        let current = try await get(id, owner: owner, origin: origin, logger: logger)
-        if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
-        guard try await store.delete(id, owner: owner, version: precondition == nil ? nil : current.version, logger: logger) else {
+    /// The task is read first and deleted only at the version read, so the `task.deleted` event carries what was deleted.
+    func delete(
+        _ id: UUID, owner: UUID, precondition: VersionPrecondition?, source: ChangeSource, origin: RequestOrigin, logger: Logger
+    ) async throws {
+        for _ in 0..<50 {
+            let current = try await get(id, owner: owner, origin: origin, logger: logger)
+            if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
+            let event = try TaskEventData.event(before: current, after: nil)
+            let deleted = try await write(owner: owner, source: source, logger: logger) { sql in
+                try await store.delete(id, owner: owner, version: current.version, on: sql) ? event : nil
+            }
+            if deleted { return }
             if precondition != nil { throw Self.versionMismatch }
-            throw AppError.notFound("No such task.")
         }
+        throw AppError(.conflict, "The task is being changed concurrently; retry.")
+    }
+
+    /// Runs `work` in one transaction with the event it returns (none: nothing changed), then wakes the feeds.
+    /// Returns whether there was an event.
+    @discardableResult
+    private func write(
+        owner: UUID, source: ChangeSource, logger: Logger, _ work: @Sendable @escaping (any SQLDatabase) async throws -> PendingEvent?
+    ) async throws -> Bool {
+        let outbox = self.outbox
+        let wrote = try await database.database(logger: logger).transaction { db in
+            let sql = db as! any SQLDatabase
+            guard let event = try await work(sql) else { return false }
+            try await outbox.append(event, owner: owner, source: source, on: sql)
+            return true
+        }
+        if wrote { outbox.committed(owner) }
+        return wrote
     }
 
     /// One page of the owner's tasks.

@@ -33,12 +33,8 @@ struct TaskStore: Sendable {
         try await sql(logger).select().column("id").from("tasks").where("id", .equal, SQLBind(id)).first() != nil
     }
 
-    /// Writes `task` if the stored version is still `expectedVersion`; false when it moved on or vanished.
-    func update(_ task: TaskRecord, expectedVersion: Int, logger: Logger) async throws -> Bool {
-        try await update(task, expectedVersion: expectedVersion, on: sql(logger))
-    }
-
-    /// `update(_:expectedVersion:logger:)` through `sql` (inside a transaction, say).
+    /// Writes `task` through `sql` (the change's transaction) if the stored version is still `expectedVersion`; false
+    /// when it moved on or vanished.
     func update(_ task: TaskRecord, expectedVersion: Int, on sql: any SQLDatabase) async throws -> Bool {
         let rows = try await metrics.timed("task_update") {
             try await sql.update("tasks")
@@ -57,8 +53,8 @@ struct TaskStore: Sendable {
     }
 
     /// Deletes the owner's task, optionally only at `version`; false when nothing matched.
-    func delete(_ id: UUID, owner: UUID, version: Int?, logger: Logger) async throws -> Bool {
-        var query = sql(logger).delete(from: "tasks").where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
+    func delete(_ id: UUID, owner: UUID, version: Int?, on sql: any SQLDatabase) async throws -> Bool {
+        var query = sql.delete(from: "tasks").where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
         if let version { query = query.where("version", .equal, SQLBind(version)) }
         return try await !query.returning("id").all().isEmpty
     }

@@ -47,6 +47,7 @@ struct TaskTools: Sendable {
         -> Outcome
     {
         let owner = caller.id
+        let source = ChangeSource.caller(caller, requestID: origin.requestID).viaTool(name)
         switch name {
         case "list_tasks", "search_tasks":
             var query = TaskListQuery(owner: owner)
@@ -90,7 +91,7 @@ struct TaskTools: Sendable {
                 title: args.string("title", required: true) ?? "", description: args.string("description"), status: args.choice("status"),
                 priority: args.choice("priority"), dueDate: args.string("due_date"))
             try args.check()
-            let task = TaskView(try await tasks.create(new, requestHash: "", idempotencyKey: nil, owner: owner, logger: logger))
+            let task = TaskView(try await tasks.create(new, requestHash: "", idempotencyKey: nil, owner: owner, source: source, logger: logger))
             return try Self.success(task, text: "Created \(task.line)")
         case "update_task", "complete_task":
             let id = args.uuid("id")
@@ -108,12 +109,13 @@ struct TaskTools: Sendable {
             try args.check()
             let task = TaskView(
                 try await tasks.patch(
-                    id!, owner: owner, changes: changes, precondition: version.map { .oneOf([$0]) }, origin: origin, logger: logger))
+                    id!, owner: owner, changes: changes, precondition: version.map { .oneOf([$0]) }, source: source, origin: origin,
+                    logger: logger))
             return try Self.success(task, text: (name == "complete_task" ? "Completed " : "Updated ") + task.line)
         case "delete_task":
             let id = args.uuid("id")
             try args.check()
-            try await tasks.delete(id!, owner: owner, precondition: nil, origin: origin, logger: logger)
+            try await tasks.delete(id!, owner: owner, precondition: nil, source: source, origin: origin, logger: logger)
             return try Self.success(["deleted": id!.uuidString.lowercased()], text: "Deleted task \(id!.uuidString.lowercased()).")
         case "bulk_update_tasks":
             var filter = args.object("filter", allowed: ["status", "priority", "due_before", "due_after", "q"])

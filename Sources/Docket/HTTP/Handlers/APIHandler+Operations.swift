@@ -25,6 +25,10 @@ extension APIHandler {
         .ok(.init(body: .yaml(HTTPBody(documents.openAPI))))
     }
 
+    func getAsyncAPIDocument(_ input: Operations.GetAsyncAPIDocument.Input) async throws -> Operations.GetAsyncAPIDocument.Output {
+        .ok(.init(body: .yaml(HTTPBody(documents.asyncAPI))))
+    }
+
     func getDocs(_ input: Operations.GetDocs.Input) async throws -> Operations.GetDocs.Output {
         .ok(.init(body: .html(HTTPBody(documents.docsPage))))
     }

@@ -11,7 +11,8 @@ extension APIHandler {
         let caller = try await requireUser(.scope(.tasksWrite))
         let idempotencyKey = try Self.checkedIdempotencyKey(input.headers.idempotencyKey)
         let task = try await tasks.create(
-            NewTask(body), requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id, logger: requestLogger)
+            NewTask(body), requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id,
+            source: try changeSource(caller), logger: requestLogger)
         return .created(
             .init(headers: .init(location: "/api/v1/tasks/\(task.id.uuidString.lowercased())", eTag: ETag.of(task)), body: .json(.init(task))))
     }
@@ -33,7 +34,8 @@ extension APIHandler {
         }
         let task = try await tasks.patch(
             try taskID(input.path.id), owner: caller.id, changes: TaskChanges(patch, present: try presentKeys()),
-            precondition: ETag.precondition(ifMatch: input.headers.ifMatch), origin: try request.origin, logger: requestLogger)
+            precondition: ETag.precondition(ifMatch: input.headers.ifMatch), source: try changeSource(caller), origin: try request.origin,
+            logger: requestLogger)
         return .ok(.init(headers: .init(eTag: ETag.of(task)), body: .json(.init(task))))
     }
 
@@ -41,7 +43,7 @@ extension APIHandler {
         let caller = try await requireUser(.scope(.tasksWrite))
         try await tasks.delete(
             try taskID(input.path.id), owner: caller.id, precondition: ETag.precondition(ifMatch: input.headers.ifMatch),
-            origin: try request.origin, logger: requestLogger)
+            source: try changeSource(caller), origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }
 

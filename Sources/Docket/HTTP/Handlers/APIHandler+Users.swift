@@ -12,8 +12,9 @@ extension APIHandler {
             switch input.body {
             case .json(let body): body
             }
-        let user = try await requireAccount(.session)
-        try await accounts.rename(user, to: body.name, logger: requestLogger)
+        let caller = try await requireUser(.session)
+        let user = try await accounts.account(id: caller.id, logger: requestLogger)
+        try await accounts.rename(user, to: body.name, source: try changeSource(caller), logger: requestLogger)
         return .ok(.init(body: .json(try Components.Schemas.User(user))))
     }
 

@@ -12,6 +12,9 @@ struct APIHandler: APIProtocol {
     let tasks: TaskService
     let personalTokens: PersonalAccessTokenService
     let jobs: JobQueue
+    let events: EventFeed
+    let eventStore: EventStore
+    let webhooks: WebhookService
     let toolCalls: ToolCallLog
     let authenticator: Authenticator
     let rateLimiter: RateLimiter
@@ -47,6 +50,11 @@ struct APIHandler: APIProtocol {
         }
         try await limit(RateLimiter.tokenBuckets(tokenID: tokenID, userID: caller.id, settings: settings))
         return caller
+    }
+
+    /// Who is making this request's changes, for the events they produce.
+    func changeSource(_ caller: AuthenticatedUser) throws -> ChangeSource {
+        ChangeSource.caller(caller, requestID: try request.context.requestID)
     }
 
     /// The caller's account, if their credential allows `access` (a 401 when the account is gone).

@@ -4,11 +4,13 @@ import Foundation
 /// The contract's bytes and the HTML page that renders them, loaded once at start-up.
 struct ContractDocuments: Sendable {
     let openAPI: [UInt8]
+    let asyncAPI: [UInt8]
     let docsPage: [UInt8]
 
-    /// Loads `openapi.yaml` from the API module's resources.
+    /// Loads `openapi.yaml` and `asyncapi.yaml` from the API module's resources.
     static func load() throws -> ContractDocuments {
-        ContractDocuments(openAPI: [UInt8](try OpenAPIDocument.load()), docsPage: Array(docsHTML.utf8))
+        ContractDocuments(
+            openAPI: [UInt8](try OpenAPIDocument.load()), asyncAPI: [UInt8](try OpenAPIDocument.loadEvents()), docsPage: Array(docsHTML.utf8))
     }
 
     /// The page's only inline script; the Content-Security-Policy of `/docs` allows exactly this by its hash.

@@ -11,10 +11,31 @@ struct ProblemDocument: Encodable {
     let instance: String
     let requestID: String
     let errors: [FieldError]?
+    let members: [String: Int64]
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, instance, errors
         case requestID = "request_id"
+    }
+
+    private struct MemberKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(title, forKey: .title)
+        try container.encode(status, forKey: .status)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(instance, forKey: .instance)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encodeIfPresent(errors, forKey: .errors)
+        var extra = encoder.container(keyedBy: MemberKey.self)
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) { try extra.encode(value, forKey: MemberKey(stringValue: name)) }
     }
 
     init(error: AppError, instance: String, requestID: String) {
@@ -25,6 +46,7 @@ struct ProblemDocument: Encodable {
         self.instance = instance
         self.requestID = requestID
         self.errors = error.kind == .validationFailed ? error.fieldErrors : nil
+        self.members = error.members
     }
 
     /// The complete response: status, `application/problem+json`, the error's own headers.

@@ -22,19 +22,30 @@ final class ExpiredRowPurger: Service, Sendable {
         var rateLimitBuckets = 0
         var finishedJobs = 0
         var toolCalls = 0
-        var total: Int { idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs + toolCalls }
+        var events = 0
+        var webhookDeliveries = 0
+        var total: Int {
+            idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs + toolCalls + events
+                + webhookDeliveries
+        }
     }
 
     private let database: DocketDatabase
     private let interval: Duration
     private let bucketIdleSeconds: Double
     private let activityRetention: TimeInterval
+    private let eventRetention: TimeInterval
     private let logger: Logger
 
     /// A purger for `database` running every `interval`; buckets idle for `bucketIdleSeconds` are full again and go.
-    /// Agent activity (MCP tool calls) older than `activityRetentionDays` goes too.
-    init(database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, activityRetentionDays: Int = 90, logger: Logger) {
+    /// Agent activity (MCP tool calls) older than `activityRetentionDays` goes too, and events and webhook deliveries
+    /// older than `eventRetentionDays` (a feed cannot resume from before that: 410).
+    init(
+        database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, activityRetentionDays: Int = 90, eventRetentionDays: Int = 7,
+        logger: Logger
+    ) {
         self.activityRetention = TimeInterval(activityRetentionDays) * 86_400
+        self.eventRetention = TimeInterval(eventRetentionDays) * 86_400
         self.database = database
         self.interval = interval
         self.bucketIdleSeconds = Double(bucketIdleSeconds)
@@ -60,7 +71,8 @@ final class ExpiredRowPurger: Service, Sendable {
                                 "idempotency_keys": "\(counts.idempotencyKeys)", "refresh_tokens": "\(counts.refreshTokens)",
                                 "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
                                 "personal_access_tokens": "\(counts.personalAccessTokens)", "finished_jobs": "\(counts.finishedJobs)",
-                                "tool_calls": "\(counts.toolCalls)",
+                                "tool_calls": "\(counts.toolCalls)", "events": "\(counts.events)",
+                                "webhook_deliveries": "\(counts.webhookDeliveries)",
                             ])
                     }
                 } catch {
@@ -94,6 +106,10 @@ final class ExpiredRowPurger: Service, Sendable {
         counts.toolCalls = try await deleted(
             sql.delete(from: "tool_calls")
                 .where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000))).returning("id"))
+        let eventCutoff = Microseconds.of(now) - Int64(eventRetention * 1_000_000)
+        counts.events = try await deleted(sql.delete(from: "events").where("occurred_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
+        counts.webhookDeliveries = try await deleted(
+            sql.delete(from: "webhook_deliveries").where("created_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
         return counts
     }
 

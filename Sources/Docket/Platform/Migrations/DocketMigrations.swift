@@ -13,5 +13,7 @@ enum DocketMigrations {
         CreatePersonalAccessTokens(),
         CreateJobs(),
         CreateToolCalls(),
+        CreateEvents(),
+        CreateWebhooks(),
     ]
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Wakes this node's job worker when a job is enqueued here (other nodes find it on their next poll).
-final class JobSignal: Sendable {
+/// Wakes one waiter (a job worker, a feed subscriber) at once, or makes its next wait return at once; waits time out.
+final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?

@@ -1,0 +1,39 @@
+import Foundation
+import NIOPosix
+
+/// The event machinery one process shares: the live feeds' hub, the outbox writing events with each change, the
+/// webhook fan-out and the delivery job's parts.
+struct EventComponents: Sendable {
+    let hub: EventHub
+    let store: EventStore
+    let outbox: EventOutbox
+    let webhookStore: WebhookStore
+    let fanout: WebhookFanout
+    let settings: EventSettings
+
+    init(config: DocketConfig, database: DocketDatabase, jobSignal: WakeSignal) {
+        settings = config.events
+        hub = EventHub(perUser: config.events.streamsPerUser, perNode: config.events.streamsPerNode)
+        store = EventStore(database: database)
+        webhookStore = WebhookStore(database: database)
+        fanout = WebhookFanout(store: webhookStore, jobs: JobStore(database: database), maxAttempts: config.events.webhookMaxAttempts)
+        outbox = EventOutbox(hub: hub, webhooks: fanout, jobSignal: jobSignal)
+    }
+
+    /// The live feed over `store` and `hub`.
+    var feed: EventFeed { EventFeed(store: store, hub: hub, settings: settings) }
+
+    /// The SSRF guard.
+    var policy: AddressPolicy { AddressPolicy(allowed: settings.webhookAllowedTargets) }
+
+    /// The resolver webhooks use (the system's, off the event loops).
+    var resolver: HostResolver { HostResolver(threadPool: .singleton) }
+
+    /// The handler that delivers webhooks.
+    func deliveryJob(database: DocketDatabase, audit: AuditLog) throws -> DeliverWebhookJob {
+        DeliverWebhookJob(
+            store: webhookStore, client: try WebhookClient(), resolver: resolver, policy: policy, timeout: settings.webhookTimeout,
+            disabler: WebhookDisabler(store: webhookStore, database: database, outbox: outbox, audit: audit),
+            retrySchedule: settings.webhookRetry, userAgent: "Docket-Webhooks/\(DocketVersion.current)")
+    }
+}

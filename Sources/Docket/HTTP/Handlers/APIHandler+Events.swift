@@ -1,0 +1,45 @@
+import DocketAPI
+import Foundation
+import OpenAPIRuntime
+
+extension APIHandler {
+    func getEvents(_ input: Operations.GetEvents.Input) async throws -> Operations.GetEvents.Output {
+        let caller = try await requireUser(.scope(.tasksRead))
+        let types = try Self.eventTypes(input.query.types)
+        let after = try input.query.after ?? Self.lastEventID(input.headers.lastEventID)
+        if let after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
+        let wantsStream = input.headers.accept.contains { $0.contentType == .textEventStream }
+        guard wantsStream else {
+            let limit = input.query.limit ?? 100
+            guard (1...500).contains(limit) else { throw AppError(.badRequest, "limit must be between 1 and 500.") }
+            let start = after ?? 0
+            let head = start > 0 ? try await eventStore.checkResumable(after: start, of: caller.id, logger: requestLogger) : 0
+            let events = try await eventStore.events(of: caller.id, after: start, limit: limit, types: types, logger: requestLogger)
+            let newest = start > 0 ? head : try await eventStore.head(of: caller.id, logger: requestLogger)
+            return .ok(.init(body: .json(.init(items: try events.map(Components.Schemas.Event.init), lastSeq: newest))))
+        }
+        let stream = try await events.open(owner: caller.id, after: after, types: types, logger: requestLogger)
+        let frames = stream.map { item in ServerSentEvents.frame(item) }
+        return .ok(.init(body: .textEventStream(HTTPBody(frames, length: .unknown, iterationBehavior: .single))))
+    }
+
+    /// The `types` filter as a set of known types (nil: every type), or a 400 naming the ones that are allowed.
+    static func eventTypes(_ text: String?) throws -> Set<String>? {
+        guard let text, !text.isEmpty else { return nil }
+        let known = Set(EventType.subscribable.map(\.rawValue))
+        let types = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        guard !types.isEmpty, types.isSubset(of: known) else {
+            throw AppError(.badRequest, "types must be a comma-separated list of: \(known.sorted().joined(separator: ", ")).")
+        }
+        return types
+    }
+
+    /// The `Last-Event-ID` header as an event number.
+    private static func lastEventID(_ text: String?) throws -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+            throw AppError(.badRequest, "Last-Event-ID must be an event number (the id of the last event seen).")
+        }
+        return value
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLKit
+
+/// Runs `deliver_webhook`: one attempt to POST a delivery's event to its endpoint, signed the Standard Webhooks way.
+/// A 2xx ends it; a 410 disables the endpoint at once; any other failure is retried with backoff until the attempts
+/// run out, which disables the endpoint (audited, and announced with a `webhook.disabled` event). Every attempt is
+/// recorded with its status, latency and the start of the response.
+struct DeliverWebhookJob: JobHandler {
+    var kind: String { WebhookFanout.jobKind }
+    let store: WebhookStore
+    let client: WebhookClient
+    let resolver: HostResolver
+    let policy: AddressPolicy
+    let timeout: Duration
+    let disabler: WebhookDisabler
+    let retrySchedule: RetrySchedule?
+    let userAgent: String
+
+    /// Why an attempt failed, recorded and retried.
+    private struct AttemptFailed: Error {
+        let reason: String
+    }
+
+    func run(_ job: JobRecord, context: JobContext) async throws -> String {
+        let logger = context.logger
+        guard let payload = try? JSONDecoder().decode(WebhookFanout.Payload.self, from: Data(job.payload.utf8)),
+            let delivery = try await store.delivery(payload.delivery, logger: logger)
+        else { throw JobFailure.permanent("the delivery no longer exists") }
+        if delivery.state == "succeeded" { return #"{"state":"succeeded"}"# }
+        guard let hook = try await store.find(delivery.webhookID, logger: logger) else { throw JobFailure.permanent("the webhook was deleted") }
+        let sql = context.database.sql(logger: logger)
+        guard hook.enabled else {
+            try await store.setState(delivery.id, "failed", now: Microseconds.now(), on: sql)
+            throw JobFailure.permanent("the webhook is disabled")
+        }
+        let started = ContinuousClock.now
+        let attemptedAt = Microseconds.now()
+        var status: Int?
+        var excerpt: String?
+        var failure: String?
+        do {
+            let reply = try await attempt(delivery, to: hook)
+            status = reply.status
+            excerpt = reply.body.isEmpty ? nil : reply.body
+            if !(200..<300).contains(reply.status) { failure = "the receiver answered \(reply.status)" }
+        } catch let error as AttemptFailed {
+            failure = error.reason
+        } catch {
+            failure = "\(error)"
+        }
+        let elapsed = ContinuousClock.now - started
+        let latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        try await store.record(
+            WebhookAttemptRecord(
+                id: UUID(), deliveryID: delivery.id, attemptedAt: attemptedAt, statusCode: status, latencyMs: latency, error: failure,
+                responseExcerpt: excerpt),
+            logger: logger)
+        guard let failure else {
+            try await store.setState(delivery.id, "succeeded", now: Microseconds.now(), on: sql)
+            return #"{"state":"succeeded","status":\#(status ?? 0)}"#
+        }
+        if status == 410 || job.attempts >= job.maxAttempts {
+            try await store.setState(delivery.id, "failed", now: Microseconds.now(), on: sql)
+            let reason =
+                status == 410 ? "the receiver answered 410 Gone" : "\(job.attempts) delivery attempts failed (the last: \(failure))"
+            try await disabler.disable(hook, reason: reason, logger: logger)
+            throw JobFailure.permanent("delivery failed; the webhook was disabled: \(reason)")
+        }
+        throw AppError(.serviceUnavailable, "delivery attempt \(job.attempts) failed: \(failure)")
+    }
+
+    private func attempt(_ delivery: WebhookDeliveryRecord, to hook: WebhookRecord) async throws -> WebhookClient.Reply {
+        guard case .success(let target) = WebhookTarget.parse(hook.url) else { throw AttemptFailed(reason: "the URL is not usable") }
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await resolver.addresses(of: target.host, port: target.port)
+        } catch {
+            throw AttemptFailed(reason: "\(error)")
+        }
+        if let refused = addresses.lazy.compactMap({ address in self.policy.refusal(of: address, port: target.port).map { (address, $0) } }).first {
+            throw AttemptFailed(reason: "target address refused: \(refused.0.ipAddress ?? "?") is \(refused.1)")
+        }
+        let now = Microseconds.now()
+        let timestamp = now / 1_000_000
+        let id = delivery.eventID.lowercased
+        let body = Array(delivery.body.utf8)
+        let headers = [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", WebhookSignature.header(id: id, timestamp: timestamp, body: body, secrets: hook.signingSecrets(now: now))),
+            ("User-Agent", userAgent),
+        ]
+        var lastError: (any Error)?
+        for address in addresses {
+            do {
+                return try await client.post(body, headers: headers, to: target, at: address, timeout: timeout)
+            } catch let error as WebhookClient.Failure where error.description.hasPrefix("connection failed") {
+                lastError = error
+            }
+        }
+        throw AttemptFailed(reason: lastError.map { "\($0)" } ?? "no address to connect to")
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Docket
+
+/// A webhook as the API shows it.
+struct WebhookBody: Decodable {
+    let id: String
+    let url: String
+    let eventTypes: [String]
+    let enabled: Bool
+    let description: String?
+    let previousSecretExpiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, url, enabled, description
+        case eventTypes = "event_types"
+        case previousSecretExpiresAt = "previous_secret_expires_at"
+    }
+}
+
+/// A webhook with its secret.
+struct WebhookWithSecretBody: Decodable {
+    let webhook: WebhookBody
+    let secret: String
+}
+
+@Suite("Webhooks")
+struct WebhookTests {
+    @Test("signatures follow the Standard Webhooks test vector; two secrets give two signatures")
+    func signature() {
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        #expect(
+            WebhookSignature.header(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, secrets: [secret])
+                == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        let fresh = WebhookSignature.newSecret()
+        #expect(fresh.hasPrefix("whsec_") && Data(base64Encoded: String(fresh.dropFirst(6)))?.count == 32)
+        let both = WebhookSignature.header(id: "m", timestamp: 1, body: body, secrets: [fresh, secret])
+        #expect(both.split(separator: " ").count == 2 && both.hasSuffix(WebhookSignature.sign(id: "m", timestamp: 1, body: body, secret: secret)!))
+    }
+
+    @Test("the SSRF guard refuses every non-public address unless the allow-list names it (and its port)")
+    func addressPolicy() throws {
+        let policy = AddressPolicy(allowed: [try #require(TargetRange("127.0.0.1/32:9000")), try #require(TargetRange("10.1.0.0/16"))])
+        func refused(_ address: String, _ port: Int = 443) throws -> Bool {
+            policy.refusal(of: try SocketAddress(ipAddress: address, port: port), port: port) != nil
+        }
+        for address in [
+            "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+            "::1", "::", "fe80::1", "fc00::1", "fd12::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "192.0.2.1",
+        ] {
+            #expect(try refused(address), "\(address) must be refused")
+        }
+        for address in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
+            #expect(try !refused(address), "\(address) is public")
+        }
+        #expect(try !refused("127.0.0.1", 9000))
+        #expect(try refused("127.0.0.1", 9001))
+        #expect(try !refused("10.1.2.3", 80))
+        #expect(TargetRange("not an address") == nil && TargetRange("127.0.0.1:99999") == nil)
+    }
+
+    @Test("target URLs must be http(s) with a host and no user information")
+    func targets() throws {
+        for bad in ["ftp://example.com/", "example.com", "http:///path", "https://user:pw@example.com/", "javascript:alert(1)"] {
+            if case .success = WebhookTarget.parse(bad) { Issue.record("\(bad) must be refused") }
+        }
+        guard case .success(let target) = WebhookTarget.parse("https://Example.com:8443/hooks/in?x=1") else {
+            Issue.record("a good URL was refused")
+            return
+        }
+        #expect(target.host == "example.com" && target.port == 8443 && target.isHTTPS && target.requestTarget == "/hooks/in?x=1")
+        #expect(target.hostHeader == "example.com:8443")
+    }
+
+    @Test("webhooks: create shows the secret once, private targets are 422, rotation overlaps, other users see 404", arguments: TestBackend.all)
+    func crud(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) { $0.events.webhookAllowedTargets = [TargetRange("127.0.0.1/32:9")!] }
+        try await app.run { client, database in
+            let owner = try await client.register()
+            let other = try await client.register()
+            for url in ["http://127.0.0.1:10/", "http://10.0.0.1/", "http://169.254.169.254/latest", "ftp://example.com/", "http://[::1]:9/"] {
+                let refused = try await client.send(.post, "/api/v1/webhooks", json: ["url": url], headers: owner.bearer)
+                let problem = try refused.expectProblem(.unprocessableContent, "validation-failed")
+                #expect(problem.errors?.first?.pointer == "/url", "\(url)")
+            }
+            let badType = try await client.send(
+                .post, "/api/v1/webhooks", json: JSONObject(["url": "http://127.0.0.1:9/", "event_types": .array(["task.nope"])]),
+                headers: owner.bearer)
+            #expect(try badType.expectProblem(.unprocessableContent, "validation-failed").errors?.first?.pointer == "/event_types/0")
+
+            let created = try await client.send(
+                .post, "/api/v1/webhooks",
+                json: JSONObject(["url": "http://127.0.0.1:9/in", "event_types": .array(["task.created", "task.deleted"]), "description": "ci"]),
+                headers: owner.bearer)
+            #expect(created.status == .created)
+            let body = try created.decode(WebhookWithSecretBody.self)
+            #expect(body.secret.hasPrefix("whsec_") && body.webhook.eventTypes == ["task.created", "task.deleted"] && body.webhook.enabled)
+            let listed = try await client.send(.get, "/api/v1/webhooks", headers: owner.bearer)
+            #expect(listed.status == .ok && listed.text.contains(body.webhook.id) && !listed.text.contains(body.secret))
+
+            // A task created now enqueues one delivery (a job) in the same transaction.
+            _ = try await client.createTask(["title": "announce me"], as: owner)
+            let sql = database.sql(logger: database.logger)
+            let deliveries = try await sql.raw("SELECT COUNT(*) AS n FROM webhook_deliveries").first()?.decode(column: "n", as: Int.self)
+            #expect(deliveries == 1)
+            let jobs = try await sql.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'deliver_webhook'").first()?.decode(column: "n", as: Int.self)
+            #expect(jobs == 1)
+
+            let rotated = try await client.send(
+                .post, "/api/v1/webhooks/\(body.webhook.id)/rotate-secret", json: ["overlap_seconds": 3600], headers: owner.bearer)
+            #expect(rotated.status == .ok)
+            let rotatedBody = try rotated.decode(WebhookWithSecretBody.self)
+            #expect(rotatedBody.secret != body.secret && rotatedBody.webhook.previousSecretExpiresAt != nil)
+
+            let patched = try await client.send(
+                .patch, "/api/v1/webhooks/\(body.webhook.id)", json: JSONObject(["enabled": .bool(false), "description": .null]),
+                headers: owner.bearer)
+            #expect(patched.status == .ok)
+            let patchedBody = try patched.decode(WebhookBody.self)
+            #expect(!patchedBody.enabled && patchedBody.description == nil)
+            try await client.send(.post, "/api/v1/webhooks/\(body.webhook.id)/test", headers: owner.bearer).expectProblem(.conflict, "conflict")
+
+            try await client.send(.get, "/api/v1/webhooks/\(body.webhook.id)", headers: other.bearer).expectProblem(.notFound, "not-found")
+            try await client.send(.delete, "/api/v1/webhooks/\(body.webhook.id)", headers: other.bearer).expectProblem(.notFound, "not-found")
+            let token = try await client.createAccessToken(["tasks:read", "tasks:write"], as: owner)
+            try await client.send(.get, "/api/v1/webhooks", headers: token.bearer).expectProblem(.forbidden, "forbidden")
+            #expect(try await client.send(.get, "/api/v1/webhooks/\(body.webhook.id)/deliveries", headers: owner.bearer).status == .ok)
+            #expect(try await client.send(.delete, "/api/v1/webhooks/\(body.webhook.id)", headers: owner.bearer).status == .noContent)
+            try await client.send(.get, "/api/v1/webhooks/\(body.webhook.id)", headers: owner.bearer).expectProblem(.notFound, "not-found")
+        }
+    }
+}
