@@ -187,6 +187,7 @@ struct EventTests {
             $0.events.streamsPerUser = 2
             $0.events.bufferSize = 4
         }
+        // Two streams at the cap of two, the first left unread.
         try await app.run { client, database in
             let owner = try await client.register()
             let ownerID = UUID(uuidString: owner.user.id)!
@@ -194,9 +195,9 @@ struct EventTests {
             let first = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
             let second = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
             await #expect(throws: AppError.self) { _ = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger) }
-            _ = second
-            // The first stream is never read: ten events overflow its buffer of four and it ends with SlowConsumer.
+            // The first stream is not read: its buffer of four fills, stays full past the stall timeout, and the stream ends.
             for index in 0..<10 { _ = try await client.createTask(["title": .string("flood \(index)")], as: owner) }
+            try await Task.sleep(for: .seconds(3))
             var received = 0
             var ended: (any Error)?
             do {
@@ -206,9 +207,16 @@ struct EventTests {
             }
             #expect(ended is EventFeed.SlowConsumer)
             #expect(received < 10)
-            // Its slot is free again.
+            // Its slot is free again; a stream that catches up at full speed is never cut, however far behind it starts.
             try await Task.sleep(for: .milliseconds(100))
-            _ = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
+            let catchingUp = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
+            var replayed: [Int64] = []
+            for try await item in catchingUp {
+                if case .event(let event) = item { replayed.append(event.seq) }
+                if replayed.count == 10 { break }
+            }
+            #expect(replayed == Array(1...10))
+            _ = second
         }
     }
 
@@ -219,6 +227,7 @@ struct EventTests {
         settings.streamsPerUser = streamsPerUser
         settings.bufferSize = bufferSize
         settings.heartbeat = .seconds(1)
+        settings.stallTimeout = .seconds(1)
         return EventFeed(store: EventStore(database: database), hub: EventHub(perUser: streamsPerUser, perNode: 100), settings: settings)
     }
 }

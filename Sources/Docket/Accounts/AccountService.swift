@@ -65,9 +65,10 @@ struct AccountService: Sendable {
         user.name = name
         user.updatedAt = Date()
         let outbox = self.outbox
-        try await users.database.database(logger: logger).transaction { db in
-            try await user.save(on: db)
-            try await outbox.append(try UserEventData.renamed(user, from: oldName), owner: id, source: source, on: db as! any SQLDatabase)
+        let event = try UserEventData.renamed(user, from: oldName)
+        try await users.database.transaction(logger: logger) { sql in
+            try await sql.update("users").set("name", to: name).set("updated_at", to: user.updatedAt).where("id", .equal, id).run()
+            try await outbox.append(event, owner: id, source: source, on: sql)
         }
         outbox.committed(id)
     }

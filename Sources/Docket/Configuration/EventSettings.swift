@@ -6,8 +6,9 @@ import Foundation
 /// - `DOCKET_EVENT_RETENTION_DAYS` (default 7): how long events (and webhook delivery records) are kept; a feed cannot
 ///   resume from further back (410).
 /// - `DOCKET_EVENTS_HEARTBEAT_SECONDS` (default 15): a comment line on an idle SSE stream (a ping on a WebSocket).
-/// - `DOCKET_EVENTS_BUFFER` (default 256): events a stream may have waiting for its client; a client further behind is
-///   disconnected and resumes with `Last-Event-ID`.
+/// - `DOCKET_EVENTS_BUFFER` (default 256): events a stream may have waiting for its client; the stream then waits for
+///   the client, and a client that takes nothing for `DOCKET_EVENTS_STALL_SECONDS` (default 10) is disconnected (it
+///   resumes with `Last-Event-ID`).
 /// - `DOCKET_EVENTS_STREAMS_PER_USER` (default 10) and `DOCKET_EVENTS_STREAMS_PER_NODE` (default 1000): open streams
 ///   allowed; more is a 429.
 /// - `DOCKET_WEBHOOK_ALLOWED_TARGETS` (comma-separated CIDR ranges, each optionally `:port`; default none): private or
@@ -21,6 +22,7 @@ public struct EventSettings: Sendable {
     public var retentionDays = 7
     public var heartbeat: Duration = .seconds(15)
     public var bufferSize = 256
+    public var stallTimeout: Duration = .seconds(10)
     public var streamsPerUser = 10
     public var streamsPerNode = 1000
     public var webhookAllowedTargets: [TargetRange] = []
@@ -68,6 +70,7 @@ extension EnvironmentReader {
         settings.retentionDays = try integer("DOCKET_EVENT_RETENTION_DAYS", default: 7, in: 1...3650)
         settings.heartbeat = .seconds(try integer("DOCKET_EVENTS_HEARTBEAT_SECONDS", default: 15, in: 1...300))
         settings.bufferSize = try integer("DOCKET_EVENTS_BUFFER", default: 256, in: 1...100_000)
+        settings.stallTimeout = .seconds(try integer("DOCKET_EVENTS_STALL_SECONDS", default: 10, in: 1...3600))
         settings.streamsPerUser = try integer("DOCKET_EVENTS_STREAMS_PER_USER", default: 10, in: 1...10_000)
         settings.streamsPerNode = try integer("DOCKET_EVENTS_STREAMS_PER_NODE", default: 1000, in: 1...1_000_000)
         if let text = values["DOCKET_WEBHOOK_ALLOWED_TARGETS"], !text.isEmpty {

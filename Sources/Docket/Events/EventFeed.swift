@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A user's live feed: replays stored events after a position, then follows new ones as they commit, with heartbeats
 /// while idle. It reads the table (the source of truth) every time it is woken, so a missed wake-up delays an event
@@ -14,8 +15,42 @@ struct EventFeed: Sendable {
         case heartbeat
     }
 
-    /// Raised to end a stream whose client reads too slowly (its buffer filled up); it resumes with its last id.
+    /// Raised to end a stream whose client reads too slowly (its buffer stayed full); it resumes with its last id.
     struct SlowConsumer: Error {}
+
+    /// A feed as its transport reads it: each item read frees a place in the stream's buffer.
+    struct Stream: AsyncSequence, Sendable {
+        typealias Element = Item
+        fileprivate let base: AsyncThrowingStream<Item, any Error>
+        fileprivate let flow: Flow
+
+        func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), flow: flow) }
+
+        /// Reads the next item and tells the producer there is room again.
+        struct Iterator: AsyncIteratorProtocol {
+            fileprivate var base: AsyncThrowingStream<Item, any Error>.Iterator
+            fileprivate let flow: Flow
+
+            mutating func next() async throws -> Item? {
+                let item = try await base.next()
+                if item != nil { flow.taken() }
+                return item
+            }
+        }
+    }
+
+    /// How many items wait in a stream's buffer, and a signal when the transport took one.
+    fileprivate final class Flow: Sendable {
+        private let waiting = Atomic<Int>(0)
+        let drained = WakeSignal()
+
+        var count: Int { waiting.load(ordering: .relaxed) }
+        func put() { waiting.add(1, ordering: .relaxed) }
+        func taken() {
+            waiting.subtract(1, ordering: .relaxed)
+            drained.notify()
+        }
+    }
 
     let store: EventStore
     let hub: EventHub
@@ -23,7 +58,7 @@ struct EventFeed: Sendable {
 
     /// Checks the caller may open a feed (410 for a resume point that cannot be honoured, 429 at the cap) and opens it.
     /// Without `after` the feed starts with the next event to commit.
-    func open(owner: UUID, after: Int64?, types: Set<String>?, logger: Logger) async throws -> AsyncThrowingStream<Item, any Error> {
+    func open(owner: UUID, after: Int64?, types: Set<String>?, logger: Logger) async throws -> Stream {
         let start: Int64
         if let after {
             start = after
@@ -32,14 +67,16 @@ struct EventFeed: Sendable {
             start = try await store.head(of: owner, logger: logger)
         }
         let subscription = try hub.subscribe(owner)
-        let (stream, continuation) = AsyncThrowingStream<Item, any Error>.makeStream(bufferingPolicy: .bufferingOldest(settings.bufferSize))
-        let (store, hub, heartbeat) = (self.store, self.hub, self.settings.heartbeat)
+        let (stream, continuation) = AsyncThrowingStream<Item, any Error>.makeStream()
+        let flow = Flow()
+        let (store, hub, settings) = (self.store, self.hub, self.settings)
         let producer = Task {
             defer { hub.unsubscribe(subscription) }
             do {
                 try await cancelWhenGracefulShutdown {
                     try await Self.follow(
-                        subscription, from: start, types: types, store: store, heartbeat: heartbeat, into: continuation, logger: logger)
+                        subscription, from: start, types: types, store: store, settings: settings, into: continuation, flow: flow,
+                        logger: logger)
                 }
                 continuation.finish()
             } catch {
@@ -51,32 +88,37 @@ struct EventFeed: Sendable {
             hub.unsubscribe(subscription)
             subscription.signal.notify()
         }
-        return stream
+        return Stream(base: stream, flow: flow)
     }
 
+    /// Replays and follows; an item waits while the buffer is full, and a buffer that stays full for the stall
+    /// timeout ends the stream (so a stream catching up at its client's pace is never cut, a stalled one is).
     private static func follow(
-        _ subscription: EventHub.Subscription, from start: Int64, types: Set<String>?, store: EventStore, heartbeat: Duration,
-        into continuation: AsyncThrowingStream<Item, any Error>.Continuation, logger: Logger
+        _ subscription: EventHub.Subscription, from start: Int64, types: Set<String>?, store: EventStore, settings: EventSettings,
+        into continuation: AsyncThrowingStream<Item, any Error>.Continuation, flow: Flow, logger: Logger
     ) async throws {
+        let heartbeat = settings.heartbeat
         var last = start
         var lastSent = ContinuousClock.now
-        _ = continuation.yield(.opened)
-        func send(_ item: Item) throws {
-            switch continuation.yield(item) {
-            case .enqueued: lastSent = ContinuousClock.now
-            case .dropped: throw SlowConsumer()
-            case .terminated: throw CancellationError()
-            @unknown default: throw CancellationError()
+        func send(_ item: Item) async throws {
+            let deadline = ContinuousClock.now + settings.stallTimeout
+            while flow.count >= settings.bufferSize {
+                guard ContinuousClock.now < deadline else { throw SlowConsumer() }
+                await flow.drained.wait(upTo: .milliseconds(100))
             }
+            flow.put()
+            guard case .enqueued = continuation.yield(item) else { throw CancellationError() }
+            lastSent = ContinuousClock.now
         }
+        try await send(.opened)
         while !Task.isCancelled {
             let batch = try await store.events(of: subscription.owner, after: last, limit: 200, logger: logger)
             for event in batch {
                 last = event.seq
-                if types?.contains(event.type) ?? true { try send(.event(event)) }
+                if types?.contains(event.type) ?? true { try await send(.event(event)) }
             }
             if batch.count == 200 { continue }
-            if ContinuousClock.now - lastSent >= heartbeat { try send(.heartbeat) }
+            if ContinuousClock.now - lastSent >= heartbeat { try await send(.heartbeat) }
             await subscription.signal.wait(upTo: min(heartbeat, .seconds(5)))
         }
     }

@@ -27,8 +27,7 @@ struct JobContext: Sendable {
         guard !isStopping() else { throw JobInterruption.stopping }
         let (id, worker, lease) = (job.id, self.worker, leaseSeconds)
         let store = self.store
-        try await database.database(logger: logger).transaction { db in
-            let sql = db as! any SQLDatabase
+        try await database.transaction(logger: logger) { sql in
             try await work(sql)
             let now = Microseconds.now()
             guard

@@ -150,7 +150,8 @@ final class JobWorker: Service, Sendable {
             job.id, worker: job.leaseOwner ?? workerID, runAt: now + Int64(delay * 1_000_000), error: error, countAttempt: true, now: now,
             logger: logger)
         metrics.jobRun(kind: job.kind, outcome: "retried")
-        logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempts)", "delay_s": "\(Int(delay))", "error": .string(error)])
+        logger.warning(
+            "job attempt failed; retrying", metadata: ["attempt": "\(job.attempts)", "delay_ms": "\(Int(delay * 1000))", "error": .string(error)])
     }
 
     private func finish(_ job: JobRecord, _ state: JobState, result: String?, error: String?, logger: Logger) async {

@@ -142,8 +142,7 @@ struct TaskService: Sendable {
         owner: UUID, source: ChangeSource, logger: Logger, _ work: @Sendable @escaping (any SQLDatabase) async throws -> PendingEvent?
     ) async throws -> Bool {
         let outbox = self.outbox
-        let wrote = try await database.database(logger: logger).transaction { db in
-            let sql = db as! any SQLDatabase
+        let wrote = try await database.transaction(logger: logger) { sql in
             guard let event = try await work(sql) else { return false }
             try await outbox.append(event, owner: owner, source: source, on: sql)
             return true

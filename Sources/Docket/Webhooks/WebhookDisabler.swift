@@ -23,8 +23,7 @@ struct WebhookDisabler: Sendable {
     }
 
     func disable(_ hook: WebhookRecord, reason: String, logger: Logger) async throws {
-        let disabled = try await database.database(logger: logger).transaction { db in
-            let sql = db as! any SQLDatabase
+        let disabled = try await database.transaction(logger: logger) { sql in
             guard try await store.disable(hook.id, reason: reason, now: Microseconds.now(), on: sql) else { return false }
             let event = try PendingEvent(
                 .webhookDisabled, subject: "webhooks/\(hook.id.lowercased)",

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import SQLKit
 import ServiceLifecycle
+import Synchronization
 
 /// Owns the FluentKit databases for the process: opens them, hands out per-request handles, closes them last.
 public final class DocketDatabase: Service, Sendable {
@@ -16,6 +17,12 @@ public final class DocketDatabase: Service, Sendable {
     let migrations: Migrations
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    /// A handle kept from before the connections closed: work that outlives the database (a job releasing itself while
+    /// the process stops) gets an error from it instead of a crash.
+    private let closedHandle = Mutex<(any Database)?>(nil)
+    /// On SQLite, write transactions of this process take turns here, so none waits out SQLite's busy timeout on a
+    /// blocking thread while the transaction it waits for needs a thread to finish (other processes still use it).
+    private let sqliteWriters = AsyncLock()
 
     /// Opens (lazily) the database at `location`; creates the SQLite file's directory when missing. SQLite's blocking
     /// calls run on `threadPool`.
@@ -61,7 +68,15 @@ public final class DocketDatabase: Service, Sendable {
 
     /// A database handle for one unit of work, logging through `logger`.
     public func database(logger: Logger) -> any Database {
-        databases.database(logger: logger, on: eventLoopGroup.any())!
+        if let open = databases.database(logger: logger, on: eventLoopGroup.any()) { return open }
+        return closedHandle.withLock { $0 }!
+    }
+
+    /// Runs `body` in one transaction (on SQLite, one write transaction of this process at a time).
+    func transaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
+        let run = { try await self.database(logger: logger).transaction { db in try await body(db as! any SQLDatabase) } }
+        guard case .sqlite = location else { return try await run() }
+        return try await sqliteWriters.withLock { try await run() }
     }
 
     /// The same handle as a SQLKit database, for hand-written queries.
@@ -83,13 +98,19 @@ public final class DocketDatabase: Service, Sendable {
 
     /// Closes every connection; used by one-shot commands that do not run as a service.
     public func close() async {
+        await shutDown()
+    }
+
+    private func shutDown() async {
+        let handle = databases.database(logger: logger, on: eventLoopGroup.any())
+        closedHandle.withLock { if $0 == nil { $0 = handle } }
         await databases.shutdownAsync()
     }
 
     /// Waits for shutdown, then closes every connection (services stop in reverse order, so after the HTTP server).
     public func run() async throws {
         try? await gracefulShutdown()
-        await databases.shutdownAsync()
+        await shutDown()
         logger.info("database closed")
     }
 }
