@@ -419,8 +419,8 @@ def scenario_order(port, label):
     both = SSEStream(port, account.token, after=90, last_event_id=50)
     first = both.next_event(10)
     both.close()
-    check(first is not None and first["seq"] == 91, f"{label}: after= wins over Last-Event-ID (first seq "
-          f"{first and first['seq']} for after=90, Last-Event-ID: 50)")
+    check(first is not None and first["seq"] == 51, f"{label}: Last-Event-ID (what EventSource sends on a reconnect) wins "
+          f"over after= (first seq {first and first['seq']} for after=90, Last-Event-ID: 50)")
     status, _, page = http(port, "GET", "/api/v1/events?after=10&limit=5", token=account.token,
                            headers={"Accept": "application/json"})
     check(status == 200 and [e["seq"] for e in page["items"]] == [11, 12, 13, 14, 15] and page["last_seq"] == 100,

@@ -195,13 +195,16 @@ struct EventTests {
             let first = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
             let second = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
             await #expect(throws: AppError.self) { _ = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger) }
-            // The first stream is not read: its buffer of four fills, stays full past the stall timeout, and the stream ends.
+            // The first stream's client reads its opening and then stops: the buffer of four fills, stays full past the
+            // stall timeout, and the stream ends.
+            var reader = first.makeAsyncIterator()
+            _ = try await reader.next()
             for index in 0..<10 { _ = try await client.createTask(["title": .string("flood \(index)")], as: owner) }
             try await Task.sleep(for: .seconds(3))
             var received = 0
             var ended: (any Error)?
             do {
-                for try await item in first { if case .event = item { received += 1 } }
+                while let item = try await reader.next() { if case .event = item { received += 1 } }
             } catch {
                 ended = error
             }
@@ -220,6 +223,41 @@ struct EventTests {
         }
     }
 
+    @Test("closing a user's feeds (signed out everywhere, token revoked) ends them and frees their places", arguments: TestBackend.all)
+    func closeFeeds(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { client, database in
+            let owner = try await client.register()
+            let ownerID = UUID(uuidString: owner.user.id)!
+            let feed = try Self.feed(app, database)
+            let stream = try await feed.open(owner: ownerID, after: nil, types: nil, logger: database.logger)
+            var iterator = stream.makeAsyncIterator()
+            guard case .opened(let start) = try await iterator.next() else {
+                Issue.record("a stream starts with its position")
+                return
+            }
+            #expect(start == 0)
+            feed.hub.close(ownerID)
+            #expect(feed.hub.openCount == 0)
+            while try await iterator.next() != nil {}  // ends without an error
+            // A stream whose body is never read gives its place back when dropped.
+            _ = try await feed.open(owner: ownerID, after: nil, types: nil, logger: database.logger)
+            #expect(feed.hub.openCount == 0)
+        }
+    }
+
+    @Test("the node-wide cap counts every user's streams; closing one frees its place")
+    func nodeCap() throws {
+        let hub = EventHub(perUser: 5, perNode: 2)
+        let first = try hub.subscribe(UUID())
+        _ = try hub.subscribe(UUID())
+        #expect(throws: AppError.self) { _ = try hub.subscribe(UUID()) }
+        hub.unsubscribe(first)
+        hub.unsubscribe(first)  // idempotent
+        #expect(hub.openCount == 1)
+        _ = try hub.subscribe(UUID())
+    }
+
     /// A feed over the test app's database (the app's own hub is not reachable from a test, so commits wake this one
     /// only through its idle polling, which the test relies on).
     static func feed(_ app: TestApp, _ database: DocketDatabase, streamsPerUser: Int = 10, bufferSize: Int = 256) throws -> EventFeed {
@@ -228,6 +266,8 @@ struct EventTests {
         settings.bufferSize = bufferSize
         settings.heartbeat = .seconds(1)
         settings.stallTimeout = .seconds(1)
-        return EventFeed(store: EventStore(database: database), hub: EventHub(perUser: streamsPerUser, perNode: 100), settings: settings)
+        let hub = EventHub(perUser: streamsPerUser, perNode: 100)
+        let components = EventComponents(config: app.config, database: database, jobSignal: WakeSignal())
+        return EventFeed(store: EventStore(database: database), hub: hub, outbox: components.outbox, settings: settings)
     }
 }

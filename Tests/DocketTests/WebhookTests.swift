@@ -52,6 +52,7 @@ struct WebhookTests {
         for address in [
             "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
             "::1", "::", "fe80::1", "fc00::1", "fd12::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "192.0.2.1",
+            "::7f00:1", "fec0::1", "2001::1", "64:ff9b::a00:1",
         ] {
             #expect(try refused(address), "\(address) must be refused")
         }
@@ -62,6 +63,15 @@ struct WebhookTests {
         #expect(try refused("127.0.0.1", 9001))
         #expect(try !refused("10.1.2.3", 80))
         #expect(TargetRange("not an address") == nil && TargetRange("127.0.0.1:99999") == nil)
+    }
+
+    @Test("a response excerpt keeps only storable text; the attempt timeout must fit in the job lease")
+    func excerptAndLease() {
+        #expect(DeliverWebhookJob.printable("ok\u{0}\u{7}done\n") == "ok  done\n")
+        #expect(DeliverWebhookJob.printable("") == nil)
+        #expect(throws: ConfigError.self) { _ = try DocketConfig.load(from: ["DOCKET_WEBHOOK_TIMEOUT_SECONDS": "15"]) }
+        #expect((try? DocketConfig.load(from: ["DOCKET_WEBHOOK_TIMEOUT_SECONDS": "14"])) != nil)
+        #expect((try? DocketConfig.load(from: ["DOCKET_JOB_LEASE": "4"]))?.events.webhookTimeout == .seconds(1))
     }
 
     @Test("target URLs must be http(s) with a host and no user information")

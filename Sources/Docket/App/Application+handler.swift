@@ -25,7 +25,11 @@ func buildHandler(
     let refreshTokens = RefreshTokenStore(database: database, lifetime: TimeInterval(config.auth.refreshTokenTTL))
     let accounts = AccountService(
         users: users, refreshTokens: refreshTokens, personalTokens: personalTokenStore, hasher: hasher, audit: audit, metrics: metrics,
-        outbox: events.outbox, statusChanged: { [authenticator] id in authenticator.forget(id) })
+        outbox: events.outbox,
+        statusChanged: { [authenticator, outbox = events.outbox, logger] id in
+            authenticator.forget(id)
+            Task { await outbox.closeFeeds(of: id, logger: logger) }
+        })
     let sessions = SessionService(
         accounts: accounts, users: users, refreshTokens: refreshTokens, hasher: hasher, tokens: tokens, audit: audit, metrics: metrics,
         dummyHash: try PasswordHasher.hashNow(SecureToken.generate(), parameters: config.auth.argon2))

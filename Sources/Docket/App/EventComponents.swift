@@ -10,6 +10,8 @@ struct EventComponents: Sendable {
     let webhookStore: WebhookStore
     let fanout: WebhookFanout
     let settings: EventSettings
+    /// The webhook resolver's own threads (started on first use).
+    let resolverThreads = LazyThreadPool(threads: 4)
 
     init(config: DocketConfig, database: DocketDatabase, jobSignal: WakeSignal) {
         settings = config.events
@@ -17,17 +19,17 @@ struct EventComponents: Sendable {
         store = EventStore(database: database)
         webhookStore = WebhookStore(database: database)
         fanout = WebhookFanout(store: webhookStore, jobs: JobStore(database: database), maxAttempts: config.events.webhookMaxAttempts)
-        outbox = EventOutbox(hub: hub, webhooks: fanout, jobSignal: jobSignal)
+        outbox = EventOutbox(hub: hub, webhooks: fanout, jobSignal: jobSignal, database: database)
     }
 
     /// The live feed over `store` and `hub`.
-    var feed: EventFeed { EventFeed(store: store, hub: hub, settings: settings) }
+    var feed: EventFeed { EventFeed(store: store, hub: hub, outbox: outbox, settings: settings) }
 
     /// The SSRF guard.
     var policy: AddressPolicy { AddressPolicy(allowed: settings.webhookAllowedTargets) }
 
     /// The resolver webhooks use (the system's, off the event loops).
-    var resolver: HostResolver { HostResolver(threadPool: .singleton) }
+    var resolver: HostResolver { HostResolver(threads: resolverThreads) }
 
     /// The handler that delivers webhooks.
     func deliveryJob(database: DocketDatabase, audit: AuditLog) throws -> DeliverWebhookJob {

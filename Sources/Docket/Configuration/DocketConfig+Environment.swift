@@ -7,7 +7,7 @@ extension DocketConfig {
     public static func load(from environment: [String: String]) throws(ConfigError) -> DocketConfig {
         let reader = EnvironmentReader(environment)
         let dataDirectory = try reader.nonEmptyString("DOCKET_DATA_DIR", default: "./data")
-        return DocketConfig(
+        var config = DocketConfig(
             host: try reader.nonEmptyString("DOCKET_HOST", default: "127.0.0.1"),
             port: try reader.integer("DOCKET_PORT", default: 8080, in: 0...65535),
             dataDirectory: dataDirectory,
@@ -26,6 +26,15 @@ extension DocketConfig {
             mcp: try reader.mcpSettings(),
             events: try reader.eventSettings()
         )
+        // A delivery attempt must end well within its job's lease, or another claim could send it again meanwhile: an
+        // explicit timeout that does not is refused; the default shrinks to fit a short lease.
+        if config.events.webhookTimeout * 2 >= .seconds(config.jobs.leaseSeconds) {
+            guard environment["DOCKET_WEBHOOK_TIMEOUT_SECONDS", default: ""].isEmpty else {
+                throw ConfigError(variable: "DOCKET_WEBHOOK_TIMEOUT_SECONDS", problem: "must be less than half of DOCKET_JOB_LEASE")
+            }
+            config.events.webhookTimeout = .seconds(max(1, (config.jobs.leaseSeconds - 1) / 2))
+        }
+        return config
     }
 
     /// The process environment with a `.env` file in `directory` filling in unset variables.

@@ -9,8 +9,9 @@ import Synchronization
 struct EventFeed: Sendable {
     /// What a feed hands its transport: an event, or a sign of life.
     enum Item: Sendable {
-        /// The first item of every stream (so the client sees the stream is open at once).
-        case opened
+        /// The first item of every stream, with the position it starts after (so the client sees the stream is open at
+        /// once, and a client that reconnects before any event arrives resumes from there).
+        case opened(after: Int64)
         case event(StoredEvent)
         case heartbeat
     }
@@ -23,8 +24,14 @@ struct EventFeed: Sendable {
         typealias Element = Item
         fileprivate let base: AsyncThrowingStream<Item, any Error>
         fileprivate let flow: Flow
+        fileprivate let launch: Launch
 
-        func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), flow: flow) }
+        /// Starts the feed: a stream whose body is never read (the client left before the response) never runs, and
+        /// gives its place back when it is dropped.
+        func makeAsyncIterator() -> Iterator {
+            launch.start()
+            return Iterator(base: base.makeAsyncIterator(), flow: flow)
+        }
 
         /// Reads the next item and tells the producer there is room again.
         struct Iterator: AsyncIteratorProtocol {
@@ -36,6 +43,29 @@ struct EventFeed: Sendable {
                 if item != nil { flow.taken() }
                 return item
             }
+        }
+    }
+
+    /// Starts a feed's producer once; if that never happens, undoes the subscription when the stream is dropped.
+    fileprivate final class Launch: Sendable {
+        private let pending: Mutex<(@Sendable () -> Void)?>
+        private let abandon: @Sendable () -> Void
+
+        init(start: @escaping @Sendable () -> Void, abandon: @escaping @Sendable () -> Void) {
+            self.pending = Mutex(start)
+            self.abandon = abandon
+        }
+
+        func start() {
+            let start = pending.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
+            start?()
+        }
+
+        deinit {
+            if pending.withLock({ $0 }) != nil { abandon() }
         }
     }
 
@@ -54,6 +84,7 @@ struct EventFeed: Sendable {
 
     let store: EventStore
     let hub: EventHub
+    let outbox: EventOutbox
     let settings: EventSettings
 
     /// Checks the caller may open a feed (410 for a resume point that cannot be honoured, 429 at the cap) and opens it.
@@ -70,31 +101,39 @@ struct EventFeed: Sendable {
         let (stream, continuation) = AsyncThrowingStream<Item, any Error>.makeStream()
         let flow = Flow()
         let (store, hub, settings) = (self.store, self.hub, self.settings)
-        let producer = Task {
-            defer { hub.unsubscribe(subscription) }
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Self.follow(
-                        subscription, from: start, types: types, store: store, settings: settings, into: continuation, flow: flow,
-                        logger: logger)
+        let launch = Launch(
+            start: {
+                let producer = Task {
+                    defer { hub.unsubscribe(subscription) }
+                    do {
+                        try await cancelWhenGracefulShutdown {
+                            try await Self.follow(
+                                subscription, from: start, types: types, store: store, hub: hub, settings: settings, into: continuation,
+                                flow: flow, logger: logger)
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
                 }
+                continuation.onTermination = { _ in
+                    producer.cancel()
+                    hub.unsubscribe(subscription)
+                    subscription.signal.notify()
+                }
+            },
+            abandon: {
+                hub.unsubscribe(subscription)
                 continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in
-            producer.cancel()
-            hub.unsubscribe(subscription)
-            subscription.signal.notify()
-        }
-        return Stream(base: stream, flow: flow)
+            })
+        return Stream(base: stream, flow: flow, launch: launch)
     }
 
     /// Replays and follows; an item waits while the buffer is full, and a buffer that stays full for the stall
     /// timeout ends the stream (so a stream catching up at its client's pace is never cut, a stalled one is).
     private static func follow(
-        _ subscription: EventHub.Subscription, from start: Int64, types: Set<String>?, store: EventStore, settings: EventSettings,
+        _ subscription: EventHub.Subscription, from start: Int64, types: Set<String>?, store: EventStore, hub: EventHub,
+        settings: EventSettings,
         into continuation: AsyncThrowingStream<Item, any Error>.Continuation, flow: Flow, logger: Logger
     ) async throws {
         let heartbeat = settings.heartbeat
@@ -103,6 +142,7 @@ struct EventFeed: Sendable {
         func send(_ item: Item) async throws {
             let deadline = ContinuousClock.now + settings.stallTimeout
             while flow.count >= settings.bufferSize {
+                try Task.checkCancellation()
                 guard ContinuousClock.now < deadline else { throw SlowConsumer() }
                 await flow.drained.wait(upTo: .milliseconds(100))
             }
@@ -110,8 +150,10 @@ struct EventFeed: Sendable {
             guard case .enqueued = continuation.yield(item) else { throw CancellationError() }
             lastSent = ContinuousClock.now
         }
-        try await send(.opened)
+        try await send(.opened(after: start))
         while !Task.isCancelled {
+            // Closed by the hub (the account was signed out everywhere, deactivated, or a token was revoked).
+            guard hub.isOpen(subscription) else { return }
             let batch = try await store.events(of: subscription.owner, after: last, limit: 200, logger: logger)
             for event in batch {
                 last = event.seq

@@ -52,6 +52,22 @@ final class EventHub: Sendable {
         }
     }
 
+    /// Whether `subscription` is still open (not closed by `close(_:)` or unsubscribed).
+    func isOpen(_ subscription: Subscription) -> Bool {
+        state.withLock { $0.byUser[subscription.owner]?[subscription.id] != nil }
+    }
+
+    /// Ends every open feed of `owner` on this node (signed out everywhere, deactivated, a token revoked): each ends at
+    /// its next wake-up, and the client must authenticate again to reconnect.
+    func close(_ owner: UUID) {
+        let signals = state.withLock { state -> [WakeSignal] in
+            guard let feeds = state.byUser.removeValue(forKey: owner) else { return [] }
+            state.total -= feeds.count
+            return Array(feeds.values)
+        }
+        for signal in signals { signal.notify() }
+    }
+
     /// Wakes every subscriber of `owner`.
     func wake(_ owner: UUID) {
         let signals = state.withLock { state in state.byUser[owner].map { Array($0.values) } ?? [] }

@@ -6,10 +6,13 @@ import SQLKit
 struct EventStore: Sendable {
     let database: DocketDatabase
 
-    /// Up to `limit` of `owner`'s events after `seq`, oldest first, optionally only of `types`.
-    func events(of owner: UUID, after seq: Int64, limit: Int, types: Set<String>? = nil, logger: Logger) async throws -> [StoredEvent] {
+    /// Up to `limit` of `owner`'s events after `seq` (and up to `through`), oldest first, optionally only of `types`.
+    func events(
+        of owner: UUID, after seq: Int64, through: Int64? = nil, limit: Int, types: Set<String>? = nil, logger: Logger
+    ) async throws -> [StoredEvent] {
         var query = database.sql(logger: logger).select().column("*").from("events")
             .where("user_id", .equal, SQLBind(owner)).where("seq", .greaterThan, SQLBind(seq))
+        if let through { query = query.where("seq", .lessThanOrEqual, SQLBind(through)) }
         if let types { query = query.where("type", .in, SQLBind.group(Array(types).sorted())) }
         return try await query.orderBy("seq").limit(limit).all(decoding: StoredEvent.self)
     }

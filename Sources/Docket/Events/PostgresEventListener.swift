@@ -50,7 +50,11 @@ final class PostgresEventListener: Service, Sendable {
                 connected()
                 hub.wakeAll()  // Anything committed while this node was not listening.
                 for try await notification in notifications {
-                    if let owner = UUID(uuidString: notification.payload) { hub.wake(owner) }
+                    if notification.payload.hasPrefix("close:") {
+                        if let owner = UUID(uuidString: String(notification.payload.dropFirst(6))) { hub.close(owner) }
+                    } else if let owner = UUID(uuidString: notification.payload) {
+                        hub.wake(owner)
+                    }
                 }
             }
             try? await connection.close()

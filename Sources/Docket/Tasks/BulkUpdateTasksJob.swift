@@ -56,10 +56,13 @@ struct BulkUpdateTasksJob: JobHandler {
             }
             let source = ChangeSource.job(job.id)
             try await context.step(done: next.matched, total: max(total, next.matched), checkpoint: checkpoint) { [store, outbox] sql in
+                // Events are appended after every update of the step: a transaction takes the user's event-stream row last,
+                // as single writes do, so two writers never wait on each other in opposite orders.
+                var events: [PendingEvent] = []
                 for task in changed {
                     let before = batch.first { $0.id == task.id }!
                     if try await store.update(task, expectedVersion: task.version - 1, on: sql) {
-                        try await outbox.append(try TaskEventData.event(before: before, after: task), owner: owner, source: source, on: sql)
+                        events.append(try TaskEventData.event(before: before, after: task))
                         continue
                     }
                     // Changed since the batch was read: change it only if it still matches the filter and still differs.
@@ -74,8 +77,9 @@ struct BulkUpdateTasksJob: JobHandler {
                     guard try await store.update(after, expectedVersion: fresh.version, on: sql) else {
                         throw AppError(.conflict, "tasks are being changed concurrently; the job will retry")
                     }
-                    try await outbox.append(try TaskEventData.event(before: fresh, after: after), owner: owner, source: source, on: sql)
+                    events.append(try TaskEventData.event(before: fresh, after: after))
                 }
+                try await outbox.append(events, owner: owner, source: source, on: sql)
             }
             next.updated -= skipped.value
             position = next

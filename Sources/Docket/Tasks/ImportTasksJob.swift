@@ -37,10 +37,8 @@ struct ImportTasksJob: JobHandler {
             let checkpoint: @Sendable () -> String? = { String(end) }
             let source = ChangeSource.job(job.id)
             try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store, outbox] sql in
-                for record in records {
-                    try await store.insert(record, on: sql)
-                    try await outbox.append(try TaskEventData.event(before: nil, after: record), owner: owner, source: source, on: sql)
-                }
+                try await store.insert(records, on: sql)
+                try await outbox.append(records.map { try TaskEventData.event(before: nil, after: $0) }, owner: owner, source: source, on: sql)
             }
             next = end
         }

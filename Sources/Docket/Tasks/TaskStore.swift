@@ -14,6 +14,12 @@ struct TaskStore: Sendable {
         try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").model(task, nilEncodingStrategy: .asNil).run() }
     }
 
+    /// Inserts several new tasks in one statement (a job's batch).
+    func insert(_ tasks: [TaskRecord], on sql: any SQLDatabase) async throws {
+        guard !tasks.isEmpty else { return }
+        try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").models(tasks, nilEncodingStrategy: .asNil).run() }
+    }
+
     /// The owner's task with `id`, or nil (whether it is missing or someone else's).
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
         try await find(id, owner: owner, on: sql(logger))

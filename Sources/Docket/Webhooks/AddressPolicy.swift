@@ -50,11 +50,14 @@ struct AddressPolicy: Sendable {
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
             return refusal(ipv4: bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })  // IPv4-mapped
         }
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return "an IPv4-compatible address" }  // ::a.b.c.d (deprecated)
         if bytes[0] == 0xFF { return "a multicast address" }
         if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return "a link-local address" }
+        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0xC0 { return "a site-local address" }
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00 { return "a Teredo address" }
         if bytes[0] & 0xFE == 0xFC { return "a unique local (private) address" }
         if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8 { return "a documentation address" }
-        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B { return "a NAT64 address" }
+        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B { return "a NAT64 address" }  // also 64:ff9b:1::/48
         if bytes[0] == 0x20 && bytes[1] == 0x02 { return "a 6to4 address" }
         return nil
     }

@@ -43,7 +43,7 @@ struct DeliverWebhookJob: JobHandler {
         do {
             let reply = try await attempt(delivery, to: hook)
             status = reply.status
-            excerpt = reply.body.isEmpty ? nil : reply.body
+            excerpt = Self.printable(reply.body)
             if !(200..<300).contains(reply.status) { failure = "the receiver answered \(reply.status)" }
         } catch let error as AttemptFailed {
             failure = error.reason
@@ -52,11 +52,16 @@ struct DeliverWebhookJob: JobHandler {
         }
         let elapsed = ContinuousClock.now - started
         let latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        try await store.record(
-            WebhookAttemptRecord(
-                id: UUID(), deliveryID: delivery.id, attemptedAt: attemptedAt, statusCode: status, latencyMs: latency, error: failure,
-                responseExcerpt: excerpt),
-            logger: logger)
+        do {
+            try await store.record(
+                WebhookAttemptRecord(
+                    id: UUID(), deliveryID: delivery.id, attemptedAt: attemptedAt, statusCode: status, latencyMs: latency, error: failure,
+                    responseExcerpt: excerpt),
+                logger: logger)
+        } catch {
+            // The record of an attempt is for people; failing to keep it must not send a delivered event again.
+            logger.warning("recording a webhook attempt failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+        }
         guard let failure else {
             try await store.setState(delivery.id, "succeeded", now: Microseconds.now(), on: sql)
             return #"{"state":"succeeded","status":\#(status ?? 0)}"#
@@ -91,14 +96,26 @@ struct DeliverWebhookJob: JobHandler {
             ("webhook-signature", WebhookSignature.header(id: id, timestamp: timestamp, body: body, secrets: hook.signingSecrets(now: now))),
             ("User-Agent", userAgent),
         ]
+        // One deadline for the whole attempt, however many addresses are tried, so an attempt never outlives its lease.
+        let deadline = ContinuousClock.now + timeout
         var lastError: (any Error)?
         for address in addresses {
+            let left = deadline - ContinuousClock.now
+            guard left > .milliseconds(100) else { break }
             do {
-                return try await client.post(body, headers: headers, to: target, at: address, timeout: timeout)
+                return try await client.post(body, headers: headers, to: target, at: address, timeout: left)
             } catch let error as WebhookClient.Failure where error.description.hasPrefix("connection failed") {
                 lastError = error
             }
         }
-        throw AttemptFailed(reason: lastError.map { "\($0)" } ?? "no address to connect to")
+        throw AttemptFailed(reason: lastError.map { "\($0)" } ?? "timed out before a connection was made")
+    }
+
+    /// The start of a response as text that every database stores: control characters (NUL included) become spaces.
+    static func printable(_ text: String) -> String? {
+        let cleaned = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" ? " " : $0 }))
+        return cleaned.isEmpty ? nil : cleaned
     }
 }

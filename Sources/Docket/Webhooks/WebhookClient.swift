@@ -37,9 +37,9 @@ struct WebhookClient: Sendable {
         let promise = eventLoop.makePromise(of: Reply.self)
         let limit = responseLimit
         let (tls, isHTTPS, host) = (self.tls, target.isHTTPS, target.host)
-        let seconds = timeout.components.seconds
+        let milliseconds = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(.seconds(min(seconds, 5)))
+            .connectTimeout(.milliseconds(min(milliseconds, 5000)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if isHTTPS {
@@ -50,7 +50,9 @@ struct WebhookClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ReplyCollector(promise: promise, limit: limit))
                 }
             }
-        let deadline = eventLoop.scheduleTask(in: .seconds(seconds)) { promise.fail(Failure(description: "timed out after \(seconds) s")) }
+        let deadline = eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+            promise.fail(Failure(description: "timed out after \(Double(milliseconds) / 1000) s"))
+        }
         defer { deadline.cancel() }
         let channel: any Channel
         do {

@@ -17,15 +17,20 @@ struct WebhookFanout: Sendable {
         let delivery: UUID
     }
 
-    /// Enqueues a delivery of `event` to each matching endpoint; returns how many.
+    /// Enqueues a delivery of each of `events` (all of `owner`) to each matching endpoint; returns how many.
     @discardableResult
-    func enqueueDeliveries(of event: StoredEvent, on sql: any SQLDatabase) async throws -> Int {
-        let hooks = try await store.enabled(owner: event.userID, on: sql).filter { $0.wants(event.type) }
-        for hook in hooks {
-            try await enqueue(eventID: event.id, type: event.type, body: event.envelope, to: hook, on: sql)
+    func enqueueDeliveries(of events: [StoredEvent], owner: UUID, on sql: any SQLDatabase) async throws -> Int {
+        let hooks = try await store.enabled(owner: owner, on: sql)
+        guard !hooks.isEmpty else { return 0 }
+        var count = 0
+        for event in events {
+            for hook in hooks where hook.wants(event.type) {
+                try await enqueue(eventID: event.id, type: event.type, body: event.envelope, to: hook, on: sql)
+                count += 1
+            }
         }
-        if !hooks.isEmpty { pending.insert(event.userID) }
-        return hooks.count
+        if count > 0 { pending.insert(owner) }
+        return count
     }
 
     /// Enqueues one delivery of `body` to `hook`.

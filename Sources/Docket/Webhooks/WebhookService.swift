@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import SQLKit
 
 /// Webhook endpoints of a user: create (with a secret shown once), change, rotate the secret with an overlap, delete,
@@ -57,13 +58,18 @@ struct WebhookService: Sendable {
     }
 
     /// Changes an endpoint; enabling it again clears why it was disabled.
+    /// Read and written with the row's `updated_at` as a version, so a concurrent change (a rotation, Docket disabling
+    /// the endpoint) is never overwritten with what was read before it.
     func update(_ id: UUID, owner: UUID, _ changes: Changes, logger: Logger) async throws -> WebhookRecord {
-        var hook = try await get(id, owner: owner, logger: logger)
-        try await apply(changes, to: &hook, requireURL: false)
-        if changes.enabled == true { hook.disabledReason = nil }
-        hook.updatedAt = Microseconds.now()
-        guard try await store.update(hook, logger: logger) else { throw AppError.notFound("No such webhook.") }
-        return hook
+        for _ in 0..<5 {
+            let read = try await get(id, owner: owner, logger: logger)
+            var hook = read
+            try await apply(changes, to: &hook, requireURL: false)
+            if changes.enabled == true { hook.disabledReason = nil }
+            hook.updatedAt = max(Microseconds.now(), read.updatedAt + 1)
+            if try await store.update(hook, readAt: read.updatedAt, logger: logger) { return hook }
+        }
+        throw AppError(.conflict, "The webhook is being changed concurrently; retry.")
     }
 
     func delete(_ id: UUID, owner: UUID, logger: Logger) async throws {
@@ -75,14 +81,17 @@ struct WebhookService: Sendable {
         guard (0...604_800).contains(overlapSeconds) else {
             throw AppError.validation([FieldError(pointer: "/overlap_seconds", message: "must be between 0 and 604800")])
         }
-        var hook = try await get(id, owner: owner, logger: logger)
-        let now = Microseconds.now()
+        let read = try await get(id, owner: owner, logger: logger)
+        var hook = read
+        let now = max(Microseconds.now(), read.updatedAt + 1)
         hook.previousSecret = overlapSeconds > 0 ? hook.secret : nil
         hook.previousSecretExpiresAt = overlapSeconds > 0 ? now + Int64(overlapSeconds) * 1_000_000 : nil
         hook.secret = WebhookSignature.newSecret()
         hook.secretRotatedAt = now
         hook.updatedAt = now
-        guard try await store.update(hook, logger: logger) else { throw AppError.notFound("No such webhook.") }
+        guard try await store.update(hook, readAt: read.updatedAt, logger: logger) else {
+            throw AppError(.conflict, "The webhook changed while its secret was rotated; rotate again.")
+        }
         await audit.record(.webhookSecretRotated, userID: owner, origin: origin, details: "webhook \(hook.id.lowercased)", logger: logger)
         return hook
     }
@@ -98,8 +107,10 @@ struct WebhookService: Sendable {
             id: UUID(), userID: owner, seq: 0, type: event.type.rawValue, subject: event.subject, occurredAt: Microseconds.now(),
             actorType: ChangeSource.Kind.user.rawValue, actorID: owner.lowercased, actorTool: nil, requestID: nil,
             schemaVersion: StoredEvent.schemaVersion, data: String(decoding: event.data, as: UTF8.self))
-        let delivery = try await fanout.enqueue(
-            eventID: stored.id, type: stored.type, body: stored.envelope, to: hook, on: database.sql(logger: logger))
+        let fanout = self.fanout
+        let delivery = try await database.transaction(logger: logger) { sql in
+            try await fanout.enqueue(eventID: stored.id, type: stored.type, body: stored.envelope, to: hook, on: sql)
+        }
         jobSignal.notify()
         return Delivery(record: delivery, attempts: [])
     }
@@ -117,8 +128,10 @@ struct WebhookService: Sendable {
         let hook = try await get(id, owner: owner, logger: logger)
         guard hook.enabled else { throw AppError(.conflict, "The webhook is disabled; enable it first.") }
         guard let original = try await store.delivery(deliveryID, hook: hook.id, logger: logger) else { throw AppError.notFound("No such delivery.") }
-        let delivery = try await fanout.enqueue(
-            eventID: original.eventID, type: original.eventType, body: original.body, to: hook, on: database.sql(logger: logger))
+        let fanout = self.fanout
+        let delivery = try await database.transaction(logger: logger) { sql in
+            try await fanout.enqueue(eventID: original.eventID, type: original.eventType, body: original.body, to: hook, on: sql)
+        }
         jobSignal.notify()
         return Delivery(record: delivery, attempts: [])
     }
@@ -129,7 +142,7 @@ struct WebhookService: Sendable {
             switch WebhookTarget.parse(url) {
             case .failure(let refusal): errors.append(FieldError(pointer: "/url", message: refusal.message))
             case .success(let target):
-                if let refusal = await refusal(of: target) { errors.append(FieldError(pointer: "/url", message: refusal)) }
+                if let refusal = try await refusal(of: target) { errors.append(FieldError(pointer: "/url", message: refusal)) }
                 hook.url = url
             }
         } else if requireURL {
@@ -152,15 +165,20 @@ struct WebhookService: Sendable {
         try CredentialRules.check(errors)
     }
 
-    /// Why `target` may not receive webhooks (its name does not resolve, or resolves to a refused address), or nil.
-    private func refusal(of target: WebhookTarget) async -> String? {
-        guard let addresses = try? await resolver.addresses(of: target.host, port: target.port) else {
+    /// Why `target` may not receive webhooks (its name does not exist, or resolves to a refused address), or nil; a
+    /// resolver that cannot answer now is a 503. The message never says which address a name resolved to (that would
+    /// let callers map internal names).
+    private func refusal(of target: WebhookTarget) async throws -> String? {
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await resolver.addresses(of: target.host, port: target.port)
+        } catch let failure as HostResolver.ResolutionFailure where failure.temporary {
+            throw AppError(.serviceUnavailable, "The host name could not be resolved just now; try again shortly.", headers: [.retryAfter: "5"])
+        } catch {
             return "the host name does not resolve"
         }
-        for address in addresses {
-            if let reason = policy.refusal(of: address, port: target.port) {
-                return "resolves to \(address.ipAddress ?? "an address") which is \(reason); webhooks reach public addresses only"
-            }
+        if addresses.contains(where: { policy.refusal(of: $0, port: target.port) != nil }) {
+            return "must resolve to public addresses only (not private, loopback, link-local, shared or reserved ones)"
         }
         return nil
     }

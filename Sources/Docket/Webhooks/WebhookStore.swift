@@ -41,10 +41,12 @@ struct WebhookStore: Sendable {
             .where("user_id", .equal, SQLBind(owner)).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// Writes every column of `hook` (owner-scoped); false when it is gone.
-    func update(_ hook: WebhookRecord, logger: Logger) async throws -> Bool {
+    /// Writes every column of `hook` (owner-scoped) if the row is still as read (`updated_at` = `readAt`); false when it
+    /// changed meanwhile or is gone.
+    func update(_ hook: WebhookRecord, readAt: Int64, logger: Logger) async throws -> Bool {
         try await !sql(logger).update("webhooks").set(model: hook, nilEncodingStrategy: .asNil)
-            .where("id", .equal, SQLBind(hook.id)).where("user_id", .equal, SQLBind(hook.userID)).returning("id").all().isEmpty
+            .where("id", .equal, SQLBind(hook.id)).where("user_id", .equal, SQLBind(hook.userID))
+            .where("updated_at", .equal, SQLBind(readAt)).returning("id").all().isEmpty
     }
 
     /// Disables an enabled endpoint with `reason`; false when it was already disabled (so one disabling is recorded once).

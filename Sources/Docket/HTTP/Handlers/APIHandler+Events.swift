@@ -6,17 +6,22 @@ extension APIHandler {
     func getEvents(_ input: Operations.GetEvents.Input) async throws -> Operations.GetEvents.Output {
         let caller = try await requireUser(.scope(.tasksRead))
         let types = try Self.eventTypes(input.query.types)
-        let after = try input.query.after ?? Self.lastEventID(input.headers.lastEventID)
+        // Last-Event-ID first: EventSource reconnects to the same URL (with its `after`) and adds the header.
+        let after = try Self.lastEventID(input.headers.lastEventID) ?? input.query.after
         if let after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
         let wantsStream = input.headers.accept.contains { $0.contentType == .textEventStream }
         guard wantsStream else {
             let limit = input.query.limit ?? 100
             guard (1...500).contains(limit) else { throw AppError(.badRequest, "limit must be between 1 and 500.") }
             let start = after ?? 0
-            let head = start > 0 ? try await eventStore.checkResumable(after: start, of: caller.id, logger: requestLogger) : 0
-            let events = try await eventStore.events(of: caller.id, after: start, limit: limit, types: types, logger: requestLogger)
-            let newest = start > 0 ? head : try await eventStore.head(of: caller.id, logger: requestLogger)
-            return .ok(.init(body: .json(.init(items: try events.map(Components.Schemas.Event.init), lastSeq: newest))))
+            // The newest number is read first and bounds the page, so `last_seq` never counts an event the page missed.
+            let head =
+                start > 0
+                ? try await eventStore.checkResumable(after: start, of: caller.id, logger: requestLogger)
+                : try await eventStore.head(of: caller.id, logger: requestLogger)
+            let events = try await eventStore.events(
+                of: caller.id, after: start, through: head, limit: limit, types: types, logger: requestLogger)
+            return .ok(.init(body: .json(.init(items: try events.map(Components.Schemas.Event.init), lastSeq: head))))
         }
         let stream = try await events.open(owner: caller.id, after: after, types: types, logger: requestLogger)
         let frames = stream.map { item in ServerSentEvents.frame(item) }

@@ -24,6 +24,7 @@ extension APIHandler {
         let caller = try await requireUser(.session)
         guard let id = UUID(uuidString: input.path.id) else { throw AppError(.badRequest, "The token id is not a UUID.") }
         try await personalTokens.revoke(id, owner: caller.id, origin: try request.origin, logger: requestLogger)
+        await events.outbox.closeFeeds(of: caller.id, logger: requestLogger)  // Feeds opened with the token end too.
         return .noContent(.init())
     }
 }

@@ -69,7 +69,7 @@ extension APIHandler {
 
     func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws -> Operations.ListWebhookDeliveries.Output {
         let caller = try await requireUser(.session)
-        let limit = input.query.limit ?? 50
+        let (limit, _) = try Paging.validate(limit: input.query.limit, offset: nil)
         let deliveries = try await webhooks.deliveries(try Self.uuid(input.path.id, "webhook"), owner: caller.id, limit: limit, logger: requestLogger)
         return .ok(.init(body: .json(.init(items: deliveries.map(Components.Schemas.WebhookDelivery.init)))))
     }

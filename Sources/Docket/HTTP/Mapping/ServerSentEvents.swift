@@ -4,7 +4,8 @@ enum ServerSentEvents {
     /// One frame's bytes.
     static func frame(_ item: EventFeed.Item) -> ArraySlice<UInt8> {
         switch item {
-        case .opened: ArraySlice("retry: 2000\n: connected\n\n".utf8)
+        // An `id` without `data` moves the client's Last-Event-ID without dispatching an event.
+        case .opened(let after): ArraySlice("retry: 2000\nid: \(after)\n: connected\n\n".utf8)
         case .heartbeat: ArraySlice(": heartbeat\n\n".utf8)
         case .event(let event): ArraySlice("id: \(event.seq)\nevent: \(event.type)\ndata: \(event.envelope)\n\n".utf8)
         }

@@ -79,8 +79,13 @@ struct EventSocketEndpoint: Sendable {
             try? await outbound.close(.unknown(UInt16(refusal.code)), reason: String(refusal.reason.prefix(120)))
         } catch is EventFeed.SlowConsumer {
             try? await outbound.close(.unknown(4408), reason: "too slow; reconnect with after=<last seq>")
+        } catch is CancellationError {
+            logger.debug("event socket ended")
         } catch {
-            logger.debug("event socket ended", metadata: ["error": .string("\(error)")])
+            // 1013 "try again later" while the database is unavailable, else 1011 (the server failed).
+            let code: UInt16 = DatabaseFailure.isUnavailable(error) ? 1013 : 1011
+            logger.warning("event socket failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+            try? await outbound.close(.unknown(code), reason: code == 1013 ? "the database is unavailable; retry" : "internal error")
         }
     }
 

@@ -24,22 +24,27 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when notified, or after `duration`.
+    /// Returns when notified, after `duration`, or when the waiting task is cancelled.
     func wait(upTo duration: Duration) async {
         let timer = Task {
             try? await Task.sleep(for: duration)
             if !Task.isCancelled { self.notify() }
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.pending {
-                    state.pending = false
-                    return true
+        // A cancelled waiter (a feed whose server is shutting down, say) returns at once rather than at the timeout.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
                 }
-                state.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            self.notify()
         }
         timer.cancel()
     }

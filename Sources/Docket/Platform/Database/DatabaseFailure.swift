@@ -40,7 +40,9 @@ enum DatabaseFailure {
                 return true
             default:
                 let sqlState = psql.serverInfo?[.sqlState] ?? ""
-                return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState == "53300"
+                // 40P01 deadlock and 40001 serialization failure: the transaction was rolled back; a retry succeeds.
+                return sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState == "53300" || sqlState == "40P01"
+                    || sqlState == "40001"
             }
         case is ChannelError, is IOError:
             return true
