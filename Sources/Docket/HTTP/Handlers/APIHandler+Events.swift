@@ -6,9 +6,9 @@ extension APIHandler {
     func getEvents(_ input: Operations.GetEvents.Input) async throws -> Operations.GetEvents.Output {
         let caller = try await requireUser(.scope(.tasksRead))
         let types = try Self.eventTypes(input.query.types)
+        if let after = input.query.after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
         // Last-Event-ID first: EventSource reconnects to the same URL (with its `after`) and adds the header.
         let after = try Self.lastEventID(input.headers.lastEventID) ?? input.query.after
-        if let after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
         let wantsStream = input.headers.accept.contains { $0.contentType == .textEventStream }
         guard wantsStream else {
             let limit = input.query.limit ?? 100
@@ -31,6 +31,7 @@ extension APIHandler {
     /// The `types` filter as a set of known types (nil: every type), or a 400 naming the ones that are allowed.
     static func eventTypes(_ text: String?) throws -> Set<String>? {
         guard let text, !text.isEmpty else { return nil }
+        guard text.unicodeScalars.count <= 500 else { throw AppError(.badRequest, "types must be at most 500 characters.") }
         let known = Set(EventType.subscribable.map(\.rawValue))
         let types = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         guard !types.isEmpty, types.isSubset(of: known) else {
@@ -42,7 +43,7 @@ extension APIHandler {
     /// The `Last-Event-ID` header as an event number.
     private static func lastEventID(_ text: String?) throws -> Int64? {
         guard let text, !text.isEmpty else { return nil }
-        guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+        guard text.unicodeScalars.count <= 20, let value = Int64(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
             throw AppError(.badRequest, "Last-Event-ID must be an event number (the id of the last event seen).")
         }
         return value
