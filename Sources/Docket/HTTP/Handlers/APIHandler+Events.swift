@@ -1,5 +1,6 @@
 import DocketAPI
 import Foundation
+import HTTPTypes
 import OpenAPIRuntime
 
 extension APIHandler {
@@ -8,7 +9,9 @@ extension APIHandler {
         let types = try Self.eventTypes(input.query.types)
         if let after = input.query.after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
         // Last-Event-ID first: EventSource reconnects to the same URL (with its `after`) and adds the header.
-        let after = try Self.lastEventID(input.headers.lastEventID) ?? input.query.after
+        // The raw header: the generated layer reads an undecodable value (say, a stray `%`) as absent.
+        let header = try request.head.headerFields[HTTPField.Name("Last-Event-ID")!] ?? input.headers.lastEventID
+        let after = try Self.lastEventID(header) ?? input.query.after
         let wantsStream = input.headers.accept.contains { $0.contentType == .textEventStream }
         guard wantsStream else {
             let limit = input.query.limit ?? 100
