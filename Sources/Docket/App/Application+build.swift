@@ -91,15 +91,21 @@ func eventListeners(config: DocketConfig, hub: EventHub, logger: Logger) -> [any
 /// HTTP/1.1 with idle and header-size limits and the upgrade of `/api/v1/events/ws` to WebSocket (pinged every
 /// `heartbeat`), wrapped in TLS when a certificate is configured.
 func serverBuilder(_ settings: ServerSettings, heartbeat: Duration, eventSocket: EventSocketEndpoint) throws -> HTTPServerBuilder {
-    let http = HTTPServerBuilder.http1WebSocketUpgrade(
-        configuration: .init(
-            http1: .init(
-                idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)),
-            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: heartbeat))
-        ),
-        shouldUpgrade: { request, channel, logger in eventSocket.shouldUpgrade(request, channel: channel, logger: logger) })
+    let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(
+            idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100)),
+        ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: heartbeat))
+    )
+    // The upgrading channel times out idle connections only after the first request head; the deadline covers that head.
+    let http = HTTPServerBuilder { responder in
+        FirstRequestDeadline(
+            base: HTTP1WebSocketUpgradeChannel(
+                responder: responder, configuration: configuration,
+                shouldUpgrade: { request, channel, logger in eventSocket.shouldUpgrade(request, channel: channel, logger: logger) }),
+            timeout: .seconds(Int64(settings.idleTimeoutSeconds)))
+    }
     guard let certificateFile = settings.tlsCertificateFile, let keyFile = settings.tlsKeyFile else { return http }
     let certificates = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
     let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(keyFile))
