@@ -191,7 +191,7 @@ def _self_test():
             unresolved.append(f"{where}: {ref}")
     check(not unresolved, "every $ref of asyncapi.yaml resolves" + (f": {unresolved}" if unresolved else ""))
     expected = {"task.created", "task.updated", "task.completed", "task.reopened", "task.deleted", "user.updated",
-                "webhook.disabled", "webhook.test"}
+                "export.ready", "webhook.disabled", "webhook.test"}
     check(documented_types() == expected, f"each event type has a payload schema: {sorted(documented_types())}")
     check(feed_types() == expected - {"webhook.test"}, f"the feed carries every type but webhook.test: {sorted(feed_types())}")
     check(contract.channel_types("eventSocket") == feed_types(), "the WebSocket feed carries the same types as SSE")

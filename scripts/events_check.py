@@ -574,6 +574,15 @@ def scenario_types(port, label):
     got = read_until(filtered.next_event, lambda e: e["type"] == "user.updated", limit=10)
     check([e["type"] for e in got] == ["task.deleted", "user.updated"],
           f"{label}: types=task.deleted,user.updated receives just those: {[e['type'] for e in got]}")
+    # An export announces itself on the feed (a job emits it; the link goes by email only). A stream of its own: the
+    # ones above were not read meanwhile, so the server may have cut them as slow.
+    exports = SSEStream(port, account.token, after=last_seq(port, account))
+    status, _, saga = http(port, "POST", "/api/v1/users/me/export", token=account.token)
+    ready = read_until(exports.next_event, lambda e: e["type"] == "export.ready", limit=10) if status == 202 else []
+    exports.close()
+    check(status == 202 and ready and ready[-1]["type"] == "export.ready" and ready[-1]["subject"] == f"exports/{saga['id']}"
+          and ready[-1]["actortype"] == "job" and "link" not in json.dumps(ready[-1]["data"]),
+          f"{label}: an export emits export.ready for its id, without the link ({status})")
     everything.close()
     filtered.close()
     status, headers, problem = http(port, "GET", "/api/v1/events?types=task.exploded", token=account.token,

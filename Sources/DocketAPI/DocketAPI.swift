@@ -12,6 +12,14 @@ package enum OpenAPIDocument {
         try load("asyncapi")
     }
 
+    /// The Swagger UI assets `/docs` loads (`swagger-ui-bundle.js`, `swagger-ui.css`), vendored at a pinned version.
+    package static func loadDocsAsset(_ file: String) throws -> Data {
+        guard let url = Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "SwaggerUI") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try Data(contentsOf: url)
+    }
+
     private static func load(_ name: String) throws -> Data {
         guard let url = Bundle.module.url(forResource: name, withExtension: "yaml") else {
             throw CocoaError(.fileNoSuchFile)

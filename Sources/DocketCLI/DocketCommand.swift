@@ -9,7 +9,7 @@ struct DocketCommand: AsyncParsableCommand {
         abstract: "Docket: a self-hostable, multi-user task-management backend.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, DoctorCommand.self,
-            CryptoTimingsCommand.self, MCPCommand.self, VersionCommand.self,
+            CryptoTimingsCommand.self, MCPCommand.self, EventsCommand.self, StatsCommand.self, VersionCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -5,7 +5,7 @@ import Foundation
 /// `docket keys rotate`: add a new JWT signing key, keeping old ones to verify tokens already issued.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage JWT signing keys.", subcommands: [Rotate.self, List.self])
+        commandName: "keys", abstract: "Manage JWT signing keys.", subcommands: [Rotate.self, List.self, Retire.self])
 
     /// Adds a signing key.
     struct Rotate: AsyncParsableCommand {
@@ -19,6 +19,26 @@ struct KeysCommand: AsyncParsableCommand {
                 print("new signing key \(kid) in \(config.keysFilePath)")
             } catch {
                 throw failAndExit("cannot rotate keys", error)
+            }
+        }
+    }
+
+    /// Removes an old key.
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an old verification key once every token it signed has expired (refused before that).",
+            discussion: "Tokens live DOCKET_ACCESS_TOKEN_TTL seconds; a key stops signing when the next one is added with `docket keys rotate`. "
+                + "Restart (or roll) every node afterwards so none still accepts the retired key.")
+
+        @Argument(help: "The kid of the key to retire (see `docket keys list`).") var kid: String
+
+        func run() async throws {
+            let config = try loadConfigOrExit()
+            do {
+                try AdminTasks.retireKey(kid, config: config)
+                print("retired \(kid) from \(config.keysFilePath)")
+            } catch {
+                throw failAndExit("cannot retire \(kid)", error)
             }
         }
     }

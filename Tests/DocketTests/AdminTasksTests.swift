@@ -37,6 +37,10 @@ struct AdminTasksTests {
             await #expect(throws: AdminTaskError.self) { try await tasks.setActive(email: "ghost@example.com", active: false) }
             let listed = try await tasks.listUsers(emailContains: "ops", limit: 10)
             #expect(listed.map(\.role) == ["admin"] && listed.allSatisfy(\.active))
+            // The last active admin cannot be deactivated or demoted, even by the operator CLI.
+            await #expect(throws: AdminTaskError.self) { try await tasks.setActive(email: "ops@example.com", active: false) }
+            await #expect(throws: AdminTaskError.self) { try await tasks.setRole(email: "ops@example.com", role: "user") }
+            _ = try await tasks.createUser(email: "second@example.com", name: "Second", password: goodPassword, admin: true)
             try await tasks.setActive(email: "ops@example.com", active: false)
             try await client.login(email: "ops@example.com").expectProblem(.unauthorized, "unauthorized")
             try await tasks.setActive(email: "ops@example.com", active: true)

@@ -48,9 +48,12 @@ struct AdminTests {
             #expect(admins.items.map(\.id) == [admin.user.id])
             let pageTwo = try await client.send(.get, "/api/v1/admin/users?limit=5&offset=5", headers: admin.bearer).decode(PageBody<UserBody>.self)
             #expect(pageTwo.items.count == 2)
-            try await client.send(.get, "/api/v1/admin/users?limit=0", headers: admin.bearer).expectProblem(
-                .unprocessableContent, "validation-failed")
-            try await client.send(.get, "/api/v1/admin/users?role=root", headers: admin.bearer).expectProblem(.badRequest, "bad-request")
+            try await client.send(.get, "/api/v1/admin/users?limit=0", headers: admin.bearer).expectProblem(.badRequest, "bad-request")
+            let role = try await client.send(.get, "/api/v1/admin/users?role=root", headers: admin.bearer).expectProblem(.badRequest, "bad-request")
+            #expect(role.detail == "role must be one of user, admin.")
+            // Every constraint of the contract holds for query parameters too (an outside fuzz run found this one open).
+            let long = String(repeating: "a", count: 300)
+            try await client.send(.get, "/api/v1/admin/users?email=\(long)", headers: admin.bearer).expectProblem(.badRequest, "bad-request")
         }
     }
 

@@ -91,6 +91,12 @@ struct CommandLineTests {
         #expect(bad.status == 1 && bad.stderr.contains("role must be user or admin"))
         let missing = try DocketProcess.run(["user", "deactivate", "--email", "ghost@example.com"], environment: env)
         #expect(missing.status == 1 && missing.stderr.contains("no account"))
+        let lastAdmin = try DocketProcess.run(["user", "deactivate", "--email", "pat@example.com"], environment: env)
+        #expect(lastAdmin.status == 1 && lastAdmin.stderr.contains("last active admin"))
+        #expect(
+            try DocketProcess.run(
+                ["user", "create", "--email", "kim@example.com", "--name", "Kim", "--admin"], environment: env, input: goodPassword + "\n"
+            ).status == 0)
         #expect(try DocketProcess.run(["user", "deactivate", "--email", "pat@example.com"], environment: env).status == 0)
         #expect(try DocketProcess.run(["user", "list", "--email", "pat"], environment: env).stdout.contains("admin  inactive"))
 
@@ -106,6 +112,33 @@ struct CommandLineTests {
             let tokens = try await client.login(email: "pat@example.com").decode(TokenPairBody.self)
             #expect(tokens.user.role == "admin" && tokens.user.active)
         }
+    }
+
+    @Test("events dead-letters list, retry and drop, and stats rebuild work on the operator's database", arguments: TestBackend.all)
+    func eventOperations(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let env = Self.environment(location)
+        #expect(try DocketProcess.run(["migrate", "up"], environment: env).status == 0)
+        let empty = try DocketProcess.run(["events", "dead-letters", "list"], environment: env)
+        #expect(empty.status == 0 && empty.stdout.contains("no dead letters"))
+        let database = try DocketDatabase(location: location, poolSize: 1, logger: .init(label: "test"))
+        try await database.transaction(logger: database.logger) { sql in
+            try await DeadLetterStore(database: database).insert(
+                consumer: "stats", fields: ["garbage": "yes"], error: "the message has no event", attempts: 5, on: sql)
+        }
+        await database.close()
+        let listed = try DocketProcess.run(["events", "dead-letters", "list", "--consumer", "stats"], environment: env)
+        #expect(listed.status == 0 && listed.stdout.contains("attempts=5") && listed.stdout.contains("the message has no event"))
+        let id = try #require(listed.stdout.split(separator: " ").first.map(String.init))
+        let retried = try DocketProcess.run(["events", "dead-letters", "retry", id], environment: env)
+        #expect(retried.status == 1 && retried.stderr.contains("failed again"))
+        #expect(try DocketProcess.run(["events", "dead-letters", "drop"], environment: env).status != 0)
+        let dropped = try DocketProcess.run(["events", "dead-letters", "drop", "--all"], environment: env)
+        #expect(dropped.status == 0 && dropped.stdout.contains("dropped \(id)"))
+        #expect(try DocketProcess.run(["events", "dead-letters", "list"], environment: env).stdout.contains("no dead letters"))
+        let rebuilt = try DocketProcess.run(["stats", "rebuild"], environment: env)
+        #expect(rebuilt.status == 0 && rebuilt.stdout.contains("replayed 0 events of 0 users"), "\(rebuilt.stderr)")
+        #expect(try DocketProcess.run(["stats", "rebuild", "--user", "nobody"], environment: env).status != 0)
     }
 
     @Test("doctor reports a healthy setup with exit 0 and problems with exit 1", arguments: TestBackend.all)
@@ -187,6 +220,7 @@ struct CommandLineTests {
         var env = Self.environment(try await TestBackend.sqlite.freshLocation())
         env["DOCKET_PORT"] = "0"
         env["DOCKET_LOG_LEVEL"] = "info"
+        env["DOCKET_METRICS_TOKEN"] = "shutdown-test"
         let process = DocketProcess.make(["serve"], environment: env)
         let out = Pipe()
         process.standardOutput = out
@@ -211,7 +245,15 @@ struct CommandLineTests {
         connection.send(
             "POST /api/v1/auth/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
         connection.send(String(body.prefix(20)))
-        try await Task.sleep(for: .milliseconds(300))
+        // SIGTERM only once the server has the request in hand: /metrics counts it (and itself) in flight.
+        let inFlight = try await eventually(timeout: .seconds(20)) {
+            let metrics = try RawConnection(port: serverPort)
+            metrics.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer shutdown-test\r\nConnection: close\r\n\r\n")
+            let text = metrics.readAll()
+            let line = text.split(separator: "\n").first { $0.hasPrefix("http_requests_in_flight ") }
+            return (line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) >= 2
+        }
+        #expect(inFlight, "the request never showed as in flight")
         kill(process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
         connection.send(String(body.dropFirst(20)))

@@ -14,6 +14,7 @@ struct ContentTypeTests {
         (.post, "/api/v1/auth/register"), (.post, "/api/v1/auth/login"), (.post, "/api/v1/auth/refresh"), (.post, "/api/v1/auth/logout"),
         (.post, "/api/v1/auth/email-verification/confirm"), (.post, "/api/v1/auth/password-reset"),
         (.post, "/api/v1/auth/password-reset/confirm"), (.patch, "/api/v1/users/me"), (.post, "/api/v1/users/me/password"),
+        (.delete, "/api/v1/users/me"), (.post, "/api/v1/users/me/restore"),
         (.patch, "/api/v1/admin/users/{id}"), (.post, "/api/v1/tasks"), (.patch, "/api/v1/tasks/{id}"), (.post, "/api/v1/tokens"),
         (.post, "/api/v1/tasks/bulk-update"), (.post, "/api/v1/tasks/import"), (.post, "/api/v1/webhooks"),
         (.patch, "/api/v1/webhooks/{id}"), (.post, "/api/v1/webhooks/{id}/rotate-secret"),

@@ -10,13 +10,13 @@ import Testing
 struct OperationsTests {
     @Test("/metrics exposes the listed series labelled by route template", arguments: TestBackend.all)
     func metrics(backend: TestBackend) async throws {
-        try await TestApp.make(backend).run { client, _ in
+        try await TestApp.make(backend) { $0.server.metricsToken = "metrics-token" }.run { client, _ in
             let owner = try await client.register()
             let task = try await client.createTask(["title": "measured"], as: owner)
             _ = try await client.send(.get, "/api/v1/tasks/\(task.id)", headers: owner.bearer)
             _ = try await client.send(.get, "/api/v1/tasks?limit=5", headers: owner.bearer)
             _ = try await client.me("not-a-token")
-            let response = try await client.send(.get, "/metrics")
+            let response = try await client.send(.get, "/metrics", headers: [.authorization: "Bearer metrics-token"])
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = response.text
@@ -31,8 +31,22 @@ struct OperationsTests {
         }
     }
 
-    @Test("metrics can require a bearer token or be switched off")
+    @Test("metrics are not public: a bearer token, a separate listener, or a 403 that says how")
     func metricsProtection() async throws {
+        try await TestApp.make(.sqlite).run { client, _ in
+            let closed = try await client.send(.get, "/metrics").expectProblem(.forbidden, "forbidden")
+            #expect(closed.detail?.contains("DOCKET_METRICS_TOKEN") == true && closed.detail?.contains("DOCKET_METRICS_ADDRESS") == true)
+        }
+        let port = Int.random(in: 20_000..<40_000)
+        try await TestApp.make(.sqlite) { $0.server.metricsAddress = ("127.0.0.1", port) }.run(.live) { client, _ in
+            try await client.send(.get, "/metrics").expectProblem(.notFound, "not-found")
+            var separate: (status: Int, body: String)?
+            for _ in 0..<50 where separate == nil {
+                separate = try? Self.fetch("http://127.0.0.1:\(port)/metrics")
+                if separate == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(separate?.status == 200 && separate?.body.contains("http_requests_in_flight") == true)
+        }
         try await TestApp.make(.sqlite) { $0.server.metricsToken = "s3cret-metrics" }.run { client, _ in
             try await client.send(.get, "/metrics").expectProblem(.unauthorized, "unauthorized")
             try await client.send(.get, "/metrics", headers: [.authorization: "Bearer wrong"]).expectProblem(.unauthorized, "unauthorized")
@@ -45,14 +59,17 @@ struct OperationsTests {
 
     @Test("rate-limit rejections and token-family revocations are counted")
     func securityCounters() async throws {
-        let app = try await TestApp.make(.sqlite) { $0.auth.accountLimit = RateLimitPolicy(capacity: 1, periodSeconds: 600) }
+        let app = try await TestApp.make(.sqlite) {
+            $0.auth.accountLimit = RateLimitPolicy(capacity: 1, periodSeconds: 600)
+            $0.server.metricsToken = "metrics-token"
+        }
         try await app.run { client, _ in
             let tokens = try await client.register()
             _ = try await client.refresh(tokens.refreshToken)
             _ = try await client.refresh(tokens.refreshToken)
             _ = try await client.login(email: tokens.user.email)
             _ = try await client.login(email: tokens.user.email)
-            let text = try await client.send(.get, "/metrics").text
+            let text = try await client.send(.get, "/metrics", headers: [.authorization: "Bearer metrics-token"]).text
             #expect(text.contains(#"token_family_revocations_total{cause="reuse"} 1"#))
             #expect(text.contains(#"rate_limit_rejections_total{bucket="login-account"} 1"#))
         }
@@ -71,10 +88,75 @@ struct OperationsTests {
             }
             let docs = try await client.send(.get, "/docs")
             let policy = try #require(docs.headers[HTTPField.Name("Content-Security-Policy")!])
-            #expect(policy.contains("script-src https://cdn.jsdelivr.net 'sha256-"))
-            #expect(!policy.contains("'unsafe-inline'; img") || policy.contains("style-src"))
-            #expect(!policy.contains("script-src *"))
+            #expect(policy.contains("script-src 'self' 'sha256-"))
+            #expect(!policy.contains("https:") && !policy.contains("script-src *"))
         }
+    }
+
+    @Test("/docs works offline: its pinned Swagger UI assets come from the server itself")
+    func offlineDocs() async throws {
+        try await TestApp.make(.sqlite).run { client, _ in
+            let page = try await client.send(.get, "/docs").text
+            #expect(!page.contains("http://") && !page.contains("https://"))
+            for (asset, type, marker) in [
+                ("swagger-ui-bundle.js", "text/javascript", "SwaggerUIBundle"), ("swagger-ui.css", "text/css", ".swagger-ui"),
+            ] {
+                #expect(page.contains("docs/assets/\(asset)"))
+                let response = try await client.send(.get, "/docs/assets/\(asset)")
+                #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix(type) == true, "\(asset)")
+                #expect(response.text.contains(marker), "\(asset)")
+                #expect(response.headers[.cacheControl] == "public, max-age=86400")
+            }
+            try await client.send(.get, "/docs/assets/other.js").expectProblem(.badRequest, "bad-request")
+        }
+    }
+
+    @Test("the contract as YAML and JSON; an Accept the resource cannot meet is a 406, not a 400")
+    func contractDocuments() async throws {
+        try await TestApp.make(.sqlite).run { client, _ in
+            let yaml = try await client.send(.get, "/openapi.yaml", headers: [.accept: "application/yaml"])
+            #expect(yaml.status == .ok && yaml.text.hasPrefix("openapi: 3.1"))
+            let json = try await client.send(.get, "/openapi.json", headers: [.accept: "application/json"])
+            #expect(json.status == .ok)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.text.utf8)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            #expect((document["paths"] as? [String: Any])?["/api/v1/tasks"] != nil)
+            let notAcceptable = try await client.send(.get, "/openapi.yaml", headers: [.accept: "application/json"])
+            try notAcceptable.expectProblem(.notAcceptable, "not-acceptable")
+        }
+    }
+
+    @Test("responses that carry tokens or a user's data are never cached; public documents may be")
+    func cacheControl() async throws {
+        try await TestApp.make(.sqlite).run { client, _ in
+            let tokens = try await client.register()
+            let registerResponse = try await client.send(
+                .post, "/api/v1/auth/login", json: ["email": tokens.user.email, "password": goodPassword])
+            #expect(registerResponse.headers[.cacheControl] == "no-store")
+            for path in ["/api/v1/users/me", "/api/v1/tasks", "/api/v1/tokens"] {
+                #expect(try await client.send(.get, path, headers: tokens.bearer).headers[.cacheControl] == "no-store", "\(path)")
+            }
+            #expect(try await client.send(.get, "/api/v1/users/me").headers[.cacheControl] == "no-store")
+            #expect(try await client.send(.get, "/health").headers[.cacheControl] == "no-store")
+            #expect(try await client.send(.get, "/openapi.yaml").headers[.cacheControl] == "public, max-age=300")
+        }
+    }
+
+    /// A plain HTTP GET outside the test client (for the separate metrics listener).
+    static func fetch(_ url: String) throws -> (status: Int, body: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "2", url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard process.terminationStatus == 0, let newline = output.lastIndex(of: "\n"), let status = Int(output[output.index(after: newline)...])
+        else {
+            throw CocoaError(.fileReadUnknown)
+        }
+        return (status, String(output[..<newline]))
     }
 
     @Test("X-Forwarded-For and -Proto are believed only from trusted proxies", arguments: [true, false])

@@ -17,6 +17,7 @@ struct PurgeTests {
             #expect(try await client.login(email: email).status == .ok)
             _ = try await client.createTask(["title": "once"], as: tokens, headers: [HTTPField.Name("Idempotency-Key")!: "purge-1"])
             #expect(try await client.send(.post, "/api/v1/auth/password-reset", json: ["email": email]).status == .accepted)
+            try await app.mailer.waitForMessages(1)
             _ = try await client.createAccessToken(["tasks:read"], expiresInDays: 1, as: tokens)
             let sql = database.sql(logger: database.logger)
             let before = try await Self.counts(sql)
@@ -34,16 +35,21 @@ struct PurgeTests {
             let dayLater = try await purger.purge(now: Date().addingTimeInterval(24.5 * 3600))
             #expect(dayLater.idempotencyKeys == 1)
             #expect(dayLater.rateLimitBuckets == before.rateLimitBuckets)
-            #expect(dayLater.refreshTokens == 0 && dayLater.oneTimeTokens == 0 && dayLater.personalAccessTokens == 0)
+            #expect(dayLater.refreshTokens == 0 && dayLater.oneTimeTokens == 0 && dayLater.personalAccessTokens == 0 && dayLater.sessions == 0)
 
-            // Past the refresh tokens' 30 days plus the grace day: the tokens go as well.
+            // Past the sessions' 30 days plus the grace day: the tokens and sessions go as well; the audit log stays.
             let monthLater = try await purger.purge(now: Date().addingTimeInterval(32 * 86_400))
             #expect(monthLater.refreshTokens == 2 && monthLater.oneTimeTokens == 1 && monthLater.personalAccessTokens == 1)
+            #expect(monthLater.sessions == 2 && monthLater.auditEvents == 0)
+            // Past the audit retention (400 days by default), audit events go too.
+            #expect(try await purger.purge(now: Date().addingTimeInterval(401 * 86_400)).auditEvents > 0)
             let after = try await Self.counts(sql)
             #expect(after.total == 0)
 
-            // Accounts and tasks are never touched; the access token and the replayed key still behave.
-            let list = try await client.listTasks("limit=10", as: tokens)
+            // Accounts and tasks are never touched. (The sessions purged "a month on" are live in real time, so their
+            // access tokens stopped working: sign in afresh, as a month later one would.)
+            let again = try await client.login(email: email).decode(TokenPairBody.self)
+            let list = try await client.listTasks("limit=10", as: again)
             #expect(list.status == .ok)
             #expect(try list.decode(TaskPageBody.self).items.map(\.title) == ["once"])
             #expect(try await client.login(email: email).status == .ok)

@@ -42,11 +42,13 @@ struct TaskTests {
     }
 
     @Test(
-        "title bounds count user-perceived characters",
+        "title bounds count code points as JSON Schema does, so a title is at most 800 bytes",
         arguments: [
-            ("", false), ("   ", false), ("a", true), (String(repeating: "a", count: 200), true), (String(repeating: "a", count: 201), false),
-            (String(repeating: "🙂", count: 200), true), (String(repeating: "🙂", count: 201), false),
-            (String(repeating: "e\u{301}", count: 200), true), (String(repeating: "👩‍👩‍👧", count: 201), false),
+            ("", false), ("   ", false), ("\u{3000}\t", false), ("a", true), (String(repeating: "a", count: 200), true),
+            (String(repeating: "a", count: 201), false), (String(repeating: "🙂", count: 200), true), (String(repeating: "🙂", count: 201), false),
+            (String(repeating: "e\u{301}", count: 100), true), (String(repeating: "e\u{301}", count: 101), false),
+            // 200 family emoji are 200 user-perceived characters but 1,400 code points and 5,000 bytes: refused.
+            (String(repeating: "👩‍👩‍👧", count: 200), false), ("a\u{0}b", false),
         ])
     func titleBounds(title: String, accepted: Bool) async throws {
         try await TestApp.make(.sqlite).run { client, _ in

@@ -19,17 +19,31 @@ struct TokenTamperingTests {
         var exp: ExpirationClaim
         var jti: IDClaim
         var role: String
+        var sid: String?
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
     static func claims(
-        for userID: String, iss: String = "docket", aud: String = "docket-api", issuedAt: Date = Date(), notBefore: Date? = nil,
-        lifetime: TimeInterval = 600
+        for userID: String, session: String?, iss: String = "docket", aud: String = "docket-api", issuedAt: Date = Date(),
+        notBefore: Date? = nil, lifetime: TimeInterval = 600
     ) -> ForgedClaims {
         ForgedClaims(
             sub: .init(value: userID), iss: .init(value: iss), aud: .init(value: [aud]), iat: .init(value: issuedAt),
             nbf: .init(value: notBefore ?? issuedAt), exp: .init(value: issuedAt.addingTimeInterval(lifetime)), jti: .init(value: UUID().uuidString),
-            role: "admin")
+            role: "admin", sid: session)
+    }
+
+    /// The `sid` claim of a real access token.
+    static func session(of accessToken: String) throws -> String {
+        let payload = try #require(Data(base64URLEncoded: String(accessToken.split(separator: ".")[1])))
+        return try #require((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["sid"] as? String)
+    }
+
+    /// Signs with a key the attacker made, under the server's own `kid`.
+    static func signWithAttackerKey(_ claims: ForgedClaims, kid: String) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(eddsa: try EdDSA.PrivateKey(curve: .ed25519), kid: JWKIdentifier(string: kid))
+        return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
     }
 
     /// Signs with the server's real signing key, so only the claim under test is wrong.
@@ -53,6 +67,7 @@ struct TokenTamperingTests {
             let parts = tokens.accessToken.split(separator: ".").map(String.init)
             let file = try SigningKeyFile.read(from: config.keysFilePath)
             let publicKeyBytes = try #require(Data(base64URLEncoded: file.keys[0].x))
+            let sid = try Self.session(of: tokens.accessToken)
 
             // alg "none" with the real payload and no signature.
             let none = "\(Self.b64(#"{"alg":"none","typ":"JWT","kid":"\#(file.signingKID)"}"#)).\(parts[1])."
@@ -67,12 +82,24 @@ struct TokenTamperingTests {
                 ("alg none", none),
                 ("HS256 with the public key", hs256),
                 ("payload swapped", swappedPayload),
-                ("unknown kid", try await Self.signWithServerKey(Self.claims(for: id), config: config, kid: "someone-elses-key")),
-                ("expired", try await Self.signWithServerKey(Self.claims(for: id, issuedAt: Date().addingTimeInterval(-3600)), config: config)),
-                ("not yet valid", try await Self.signWithServerKey(Self.claims(for: id, notBefore: Date().addingTimeInterval(600)), config: config)),
-                ("wrong audience", try await Self.signWithServerKey(Self.claims(for: id, aud: "another-api"), config: config)),
-                ("wrong issuer", try await Self.signWithServerKey(Self.claims(for: id, iss: "evil"), config: config)),
-                ("unknown subject", try await Self.signWithServerKey(Self.claims(for: UUID().uuidString), config: config)),
+                ("unknown kid", try await Self.signWithServerKey(Self.claims(for: id, session: sid), config: config, kid: "someone-elses-key")),
+                (
+                    "expired",
+                    try await Self.signWithServerKey(Self.claims(for: id, session: sid, issuedAt: Date().addingTimeInterval(-3600)), config: config)
+                ),
+                (
+                    "not yet valid",
+                    try await Self.signWithServerKey(Self.claims(for: id, session: sid, notBefore: Date().addingTimeInterval(600)), config: config)
+                ),
+                ("wrong audience", try await Self.signWithServerKey(Self.claims(for: id, session: sid, aud: "another-api"), config: config)),
+                ("wrong issuer", try await Self.signWithServerKey(Self.claims(for: id, session: sid, iss: "evil"), config: config)),
+                ("unknown subject", try await Self.signWithServerKey(Self.claims(for: UUID().uuidString, session: sid), config: config)),
+                (
+                    "attacker's Ed25519 key under the server's kid",
+                    try await Self.signWithAttackerKey(Self.claims(for: id, session: sid), kid: file.signingKID)
+                ),
+                ("no session", try await Self.signWithServerKey(Self.claims(for: id, session: nil), config: config)),
+                ("a session that does not exist", try await Self.signWithServerKey(Self.claims(for: id, session: UUID().uuidString), config: config)),
                 ("truncated", String(tokens.accessToken.dropLast(10))),
                 ("extra dots", tokens.accessToken + ".."),
                 ("two parts", "\(parts[0]).\(parts[1])"),
@@ -90,7 +117,7 @@ struct TokenTamperingTests {
             let basic = try await client.send(.get, "/api/v1/users/me", headers: [.authorization: "Basic dXNlcjpwYXNz"])
             #expect(basic.status == .unauthorized)
             // A correctly signed, in-date token still works, so the cases above failed for their own reason.
-            let good = try await Self.signWithServerKey(Self.claims(for: id), config: config)
+            let good = try await Self.signWithServerKey(Self.claims(for: id, session: sid), config: config)
             #expect(try await client.me(good).status == .ok)
         }
     }
@@ -151,5 +178,48 @@ struct TokenTamperingTests {
                 try JSONSerialization.jsonObject(with: Data(base64URLEncoded: String(fresh.accessToken.split(separator: ".")[0]))!) as! [String: Any]
             #expect(header["kid"] as? String == newKID)
         }
+    }
+
+    @Test("a key file others may read is refused with a clear message; owner-only (or group-read) files are used")
+    func keyFilePermissions() async throws {
+        let app = try await TestApp.make(.sqlite)
+        _ = try await app.run { client, _ in try await client.register() }
+        let path = app.config.keysFilePath
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        do {
+            _ = try await app.run { _, _ in }
+            Issue.record("a world-readable key file was accepted")
+        } catch let error as KeyFileError {
+            #expect(error.description.contains("chmod 600"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o440], ofItemAtPath: path)
+        let health = try await app.run { client, _ in try await client.send(.get, "/health").status }
+        #expect(health == .ok)
+    }
+
+    @Test("an old key is retired only once every token it signed has expired; the signing key never")
+    func keyRetirement() async throws {
+        let app = try await TestApp.make(.sqlite)
+        let old = try await app.run { client, _ in try await client.register() }
+        let oldKID = try SigningKeyFile.read(from: app.config.keysFilePath).signingKID
+        let newKID = try AdminTasks.rotateKeys(config: app.config)
+        #expect(throws: KeyRetirementError.signing(newKID)) { try AdminTasks.retireKey(newKID, config: app.config) }
+        #expect(throws: KeyRetirementError.unknown("nope")) { try AdminTasks.retireKey("nope", config: app.config) }
+        do {
+            try AdminTasks.retireKey(oldKID, config: app.config)
+            Issue.record("retired a key whose tokens may still be valid")
+        } catch KeyRetirementError.stillInUse(let kid, _) {
+            #expect(kid == oldKID)
+        }
+        var restarted = app
+        restarted.config.autoMigrate = false
+        let before = try await restarted.run { client, _ in try await client.me(old.accessToken).status }
+        #expect(before == .ok)
+        let later = Date().addingTimeInterval(TimeInterval(app.config.auth.accessTokenTTL) + AccessTokens.leeway + 1)
+        try AdminTasks.retireKey(oldKID, config: app.config, now: later)
+        #expect(try SigningKeyFile.read(from: app.config.keysFilePath).keys.map(\.kid) == [newKID])
+        // A token signed by the retired key is refused (it would have expired by now anyway).
+        try await restarted.run { client, _ in try await client.me(old.accessToken).expectProblem(.unauthorized, "unauthorized") }
     }
 }

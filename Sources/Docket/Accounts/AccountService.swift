@@ -8,6 +8,7 @@ import SQLKit
 struct AccountService: Sendable {
     let users: UserStore
     let refreshTokens: RefreshTokenStore
+    let sessions: SessionStore
     let personalTokens: PersonalAccessTokenStore
     let hasher: any PasswordHashing
     let audit: AuditLog
@@ -93,6 +94,7 @@ struct AccountService: Sendable {
 
     /// Revokes every refresh token, every access token issued until now and every personal access token.
     func endAllSessions(of user: UserModel, logger: Logger) async throws {
+        _ = try await sessions.revokeAll(userID: user.id!, logger: logger)
         if try await refreshTokens.revokeAll(userID: user.id!, logger: logger) > 0 { metrics.familyRevoked(cause: "all_sessions") }
         try await personalTokens.revokeAll(owner: user.id!, logger: logger)
         user.tokensValidAfter = Date()
@@ -101,25 +103,60 @@ struct AccountService: Sendable {
     }
 
     /// Deactivates (or reactivates) an account; deactivation signs out every session. Nothing happens when it already is.
-    func setActive(_ active: Bool, user: UserModel, origin: RequestOrigin, note: String? = nil, logger: Logger) async throws {
+    /// `actor` is the admin doing it (nil for the account itself or the operator CLI); an admin cannot deactivate
+    /// themself this way, and the last active admin cannot be deactivated at all (409).
+    func setActive(
+        _ active: Bool, user: UserModel, actor: UUID? = nil, origin: RequestOrigin, note: String? = nil, logger: Logger
+    ) async throws {
         guard active != user.isActive else { return }
+        if !active, let actor, actor == user.id {
+            throw AppError(.conflict, "An admin cannot deactivate their own account here; use DELETE /api/v1/users/me or ask another admin.")
+        }
+        let wasActiveAdmin = user.isActive && user.userRole == .admin
         user.deletedAt = active ? nil : Date()
+        try await saveKeepingAnAdmin(user, wasActiveAdmin: wasActiveAdmin, logger: logger)
         if active {
-            try await users.save(user, logger: logger)
             statusChanged(user.id!)
         } else {
             try await endAllSessions(of: user, logger: logger)
         }
-        await audit.record(active ? .accountReactivated : .accountDeactivated, userID: user.id, origin: origin, details: note, logger: logger)
+        await audit.record(
+            active ? .accountReactivated : .accountDeactivated, userID: user.id, actor: actor, origin: origin, details: note, logger: logger)
     }
 
-    /// Gives an account another role; it takes effect on the account's next request.
-    func setRole(_ role: UserRole, of user: UserModel, origin: RequestOrigin, note: String? = nil, logger: Logger) async throws {
+    /// Gives an account another role; it takes effect on the account's next request (on other nodes within the
+    /// authentication cache lifetime). An admin cannot demote themself, and the last active admin stays one (409).
+    func setRole(_ role: UserRole, of user: UserModel, actor: UUID? = nil, origin: RequestOrigin, note: String? = nil, logger: Logger) async throws {
         guard role != user.userRole else { return }
+        if role != .admin, let actor, actor == user.id {
+            throw AppError(.conflict, "An admin cannot demote themself; ask another admin.")
+        }
+        let wasActiveAdmin = user.isActive && user.userRole == .admin
         user.role = role.rawValue
-        try await users.save(user, logger: logger)
+        try await saveKeepingAnAdmin(user, wasActiveAdmin: wasActiveAdmin, logger: logger)
         statusChanged(user.id!)
         let details = ["now \(role.rawValue)", note].compactMap { $0 }.joined(separator: " ")
-        await audit.record(.roleChanged, userID: user.id, origin: origin, details: details, logger: logger)
+        await audit.record(.roleChanged, userID: user.id, actor: actor, origin: origin, details: details, logger: logger)
+    }
+
+    /// Saves `user`; when it was an active admin and no longer is, only if another active admin remains (checked and
+    /// saved in one transaction that locks the admins' rows, so two admins cannot demote each other at once).
+    private func saveKeepingAnAdmin(_ user: UserModel, wasActiveAdmin: Bool, logger: Logger) async throws {
+        guard wasActiveAdmin, !(user.isActive && user.userRole == .admin), let id = user.id else {
+            return try await users.save(user, logger: logger)
+        }
+        let lock = users.database.location.kind == "postgres" ? " FOR UPDATE" : ""
+        try await users.database.transaction(logger: logger) { sql in
+            // PostgreSQL: lock the admins' rows first, so two admins demoting each other take turns. SQLite: the write
+            // transaction is exclusive already.
+            if !lock.isEmpty {
+                _ = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL\(unsafeRaw: lock)").all()
+            }
+            try await user.save(on: sql as! any Database)
+            let remaining = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL").all()
+            guard try remaining.contains(where: { try $0.decode(column: "id", as: UUID.self) != id }) else {
+                throw AppError(.conflict, "This is the last active admin; make another account an admin first.")
+            }
+        }
     }
 }

@@ -7,13 +7,19 @@ import SQLKit
 struct OneTimeTokenStore: Sendable {
     let database: DocketDatabase
 
-    /// Stores a new token and returns its plaintext (which goes only into the email).
+    /// Stores a new token and returns its plaintext (which goes only into the email); the account's older unused
+    /// tokens of the same purpose stop working in the same transaction (only the newest link works).
     func issue(userID: UUID, purpose: OneTimeTokenPurpose, lifetime: Int, logger: Logger) async throws -> String {
         let token = SecureToken.generate()
         let now = Date()
         let model = OneTimeTokenModel(
             userID: userID, purpose: purpose, tokenHash: SecureToken.hash(token), expiresAt: now.addingTimeInterval(TimeInterval(lifetime)), now: now)
-        try await model.create(on: database.database(logger: logger))
+        try await database.transaction(logger: logger) { sql in
+            try await sql.delete(from: OneTimeTokenModel.schema)
+                .where("user_id", .equal, SQLBind(userID)).where("purpose", .equal, SQLBind(purpose.rawValue)).where("used_at", .is, SQLLiteral.null)
+                .run()
+            try await model.create(on: sql as! any Database)
+        }
         return token
     }
 

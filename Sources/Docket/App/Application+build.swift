@@ -13,8 +13,15 @@ import ServiceLifecycle
 
 /// Builds the whole application from its configuration (`App/` is the only place that knows every concrete type).
 public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
-    let database = try DocketDatabase(location: config.database, poolSize: config.databasePoolSize, logger: logger)
-    let mailer = OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
+    let database = try DocketDatabase(
+        location: config.database, poolSize: config.databasePoolSize, poolTimeout: .milliseconds(Int64(config.databasePoolTimeoutMilliseconds)),
+        logger: logger)
+    let mailer: any Mailer =
+        if let smtp = config.smtp {
+            try SMTPMailer(settings: smtp, logger: logger)
+        } else {
+            OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
+        }
     let tracing = try RequestTracing.make(config.tracing, logger: logger)
     return try await buildApplication(
         config: config, database: database, mailer: mailer, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing,
@@ -44,8 +51,12 @@ func buildApplication(
         // Services stop in reverse order: the job worker and the purger before the database closes.
         services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
             + eventListeners(config: config, hub: events.hub, logger: logger)
-            + (try jobWorkers(config: config, database: database, signal: jobSignal, gate: jobGate, events: events, metrics: metrics, logger: logger))
-            + (tracing?.services ?? []),
+            + (try eventTransport(config: config, database: database, events: events, metrics: metrics, gate: jobGate, logger: logger))
+            + (try jobWorkers(
+                config: config, database: database, mailer: mailer, signal: jobSignal, gate: jobGate, events: events, metrics: metrics,
+                accountChanged: endpoints.accountChanged, exportLinks: endpoints.exportLinks, logger: logger))
+            + (tracing?.services ?? [])
+            + [metricsListener(settings: config.server, metrics: metrics, logger: logger)].compactMap { $0 },
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
             logger.notice(
@@ -77,7 +88,8 @@ func maintenance(config: DocketConfig, database: DocketDatabase, logger: Logger)
     return [
         ExpiredRowPurger(
             database: database, interval: config.purgeInterval, bucketIdleSeconds: bucketIdle,
-            activityRetentionDays: config.mcp.activityRetentionDays, eventRetentionDays: config.events.retentionDays, logger: logger)
+            activityRetentionDays: config.mcp.activityRetentionDays, eventRetentionDays: config.events.retentionDays,
+            auditRetentionDays: config.auth.auditRetentionDays, logger: logger)
     ]
 }
 

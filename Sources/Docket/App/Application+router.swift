@@ -19,12 +19,17 @@ func buildRouter(config: DocketConfig, endpoints: Endpoints, metrics: DocketMetr
     if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
     router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: SecurityHeadersMiddleware(docsInlineScript: ContractDocuments.inlineScript))
+    router.add(middleware: CacheControlMiddleware())
     router.add(middleware: DocketCORSMiddleware(allowedOrigins: config.server.corsOrigins))
     router.add(middleware: ProblemMiddleware(classifier: classifier))
     router.add(middleware: ResponseHeaderMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    router.add(middleware: ContractValidationMiddleware(rules: endpoints.api.documents.rules))
     router.add(middleware: RequestScopeMiddleware())
-    try endpoints.api.registerHandlers(on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: []))
+    // Keys in a stable (sorted) order, so responses can be diffed and cached: Foundation's encoder otherwise emits an
+    // object's keys in a different order from one response to the next.
+    try endpoints.api.registerHandlers(
+        on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys]))
     endpoints.mcp.register(on: router)
     return router
 }

@@ -10,12 +10,15 @@ struct EventComponents: Sendable {
     let webhookStore: WebhookStore
     let fanout: WebhookFanout
     let settings: EventSettings
+    /// Woken on every commit: the relay's and the outbox consumers' signals.
+    let relaySignal = WakeSignal()
+    let consumerSignal = WakeSignal()
     /// The webhook resolver's own threads (started on first use).
     let resolverThreads = LazyThreadPool(threads: 4)
 
     init(config: DocketConfig, database: DocketDatabase, jobSignal: WakeSignal) {
         settings = config.events
-        hub = EventHub(perUser: config.events.streamsPerUser, perNode: config.events.streamsPerNode)
+        hub = EventHub(perUser: config.events.streamsPerUser, perNode: config.events.streamsPerNode, observers: [relaySignal, consumerSignal])
         store = EventStore(database: database)
         webhookStore = WebhookStore(database: database)
         fanout = WebhookFanout(store: webhookStore, jobs: JobStore(database: database), maxAttempts: config.events.webhookMaxAttempts)

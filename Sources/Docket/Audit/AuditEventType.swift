@@ -21,4 +21,7 @@ enum AuditEventType: String, Sendable {
     case webhookCreated = "webhook_created"
     case webhookSecretRotated = "webhook_secret_rotated"
     case webhookDisabled = "webhook_disabled"
+    case accountDeletionRequested = "account_deletion_requested"
+    case accountRestored = "account_restored"
+    case accountDeleted = "account_deleted"
 }

@@ -42,8 +42,8 @@ final class AccessTokens: Sendable {
         self.publicKeys = keyFile.keys.map { SigningKeyFile.StoredKey(kid: $0.kid, x: $0.x, d: nil, createdAt: $0.createdAt) }
     }
 
-    /// A signed token for `userID` with `role`, valid for the configured lifetime.
-    func issue(userID: UUID, role: UserRole, now: Date = Date()) async throws -> String {
+    /// A signed token for `userID` with `role` in session `sessionID`, valid for the configured lifetime.
+    func issue(userID: UUID, role: UserRole, sessionID: UUID, now: Date = Date()) async throws -> String {
         let claims = AccessTokenClaims(
             sub: .init(value: userID.uuidString.lowercased()),
             iss: .init(value: issuer),
@@ -52,7 +52,8 @@ final class AccessTokens: Sendable {
             nbf: .init(value: now),
             exp: .init(value: now.addingTimeInterval(TimeInterval(lifetime))),
             jti: .init(value: UUID().uuidString.lowercased()),
-            role: role.rawValue
+            role: role.rawValue,
+            sid: sessionID.uuidString.lowercased()
         )
         var header = JWTHeader()
         header.typ = "JWT"
@@ -66,7 +67,9 @@ final class AccessTokens: Sendable {
             return cached
         }
         let claims = try await verifyFully(token, now: now)
-        let result = VerifiedToken(userID: UUID(uuidString: claims.sub.value)!, issuedAt: claims.iat.value, expiresAt: claims.exp.value)
+        let result = VerifiedToken(
+            userID: UUID(uuidString: claims.sub.value)!, sessionID: UUID(uuidString: claims.sid)!, issuedAt: claims.iat.value,
+            expiresAt: claims.exp.value)
         verified.withLock { entries in
             if entries.count >= Self.cacheLimit {
                 entries = entries.filter { $0.value.expiresAt > now }
@@ -97,7 +100,7 @@ final class AccessTokens: Sendable {
             throw .notYetValid
         }
         guard claims.iss.value == issuer, claims.aud.value.contains(audience) else { throw .wrongAudience }
-        guard UUID(uuidString: claims.sub.value) != nil else { throw .malformed }
+        guard UUID(uuidString: claims.sub.value) != nil, UUID(uuidString: claims.sid) != nil else { throw .malformed }
         return claims
     }
 

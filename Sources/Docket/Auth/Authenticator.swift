@@ -12,6 +12,8 @@ final class Authenticator: Sendable {
     private let database: DocketDatabase
     private let cacheTTL: TimeInterval
     private let cache = Mutex<[UUID: AccountStatus]>([:])
+    private let sessionCache = Mutex<[UUID: SessionStatus]>([:])
+    private let sessions: SessionStore
     private let metrics: DocketMetrics
 
     /// What the cache remembers about an account.
@@ -22,7 +24,17 @@ final class Authenticator: Sendable {
         let fetchedAt: Date
     }
 
-    init(tokens: AccessTokens, personalTokens: PersonalAccessTokenService, database: DocketDatabase, cacheTTL: Int, metrics: DocketMetrics) {
+    /// What the cache remembers about a sign-in session.
+    struct SessionStatus: Sendable {
+        let live: Bool
+        let fetchedAt: Date
+    }
+
+    init(
+        tokens: AccessTokens, personalTokens: PersonalAccessTokenService, sessions: SessionStore, database: DocketDatabase, cacheTTL: Int,
+        metrics: DocketMetrics
+    ) {
+        self.sessions = sessions
         self.metrics = metrics
         self.tokens = tokens
         self.personalTokens = personalTokens
@@ -62,6 +74,8 @@ final class Authenticator: Sendable {
         guard verified.issuedAt >= status.tokensValidAfter else {
             throw TokenRejection.revoked
         }
+        // A token of a session that was signed out (or revoked by reuse detection, or past its absolute lifetime) is dead.
+        guard try await sessionIsLive(verified.sessionID, of: userID, logger: logger) else { throw TokenRejection.revoked }
         return AuthenticatedUser(id: userID, role: status.role, credential: .session)
     }
 
@@ -79,6 +93,25 @@ final class Authenticator: Sendable {
             entries[userID] = status
         }
         return status
+    }
+
+    private func sessionIsLive(_ sessionID: UUID, of userID: UUID, logger: Logger) async throws -> Bool {
+        let now = Date()
+        if let cached = sessionCache.withLock({ $0[sessionID] }), now.timeIntervalSince(cached.fetchedAt) < cacheTTL {
+            return cached.live
+        }
+        let stored = try await sessions.status(of: sessionID, now: now, logger: logger)
+        let live = stored.map { $0.live && $0.userID == userID } ?? false
+        sessionCache.withLock { entries in
+            if entries.count > 100_000 { entries.removeAll(keepingCapacity: true) }
+            entries[sessionID] = SessionStatus(live: live, fetchedAt: now)
+        }
+        return live
+    }
+
+    /// Forgets what this node cached about a session, so its own next request sees a sign-out at once.
+    func forgetSession(_ sessionID: UUID) {
+        _ = sessionCache.withLock { $0.removeValue(forKey: sessionID) }
     }
 
     /// Forgets what this node cached about an account, so its own next request sees a change at once.

@@ -6,12 +6,15 @@ struct SessionService: Sendable {
     let accounts: AccountService
     let users: UserStore
     let refreshTokens: RefreshTokenStore
+    let sessionStore: SessionStore
     let hasher: any PasswordHashing
     let tokens: AccessTokens
     let audit: AuditLog
     let metrics: DocketMetrics
     /// A hash of a random password, verified against when an email is unknown so timing does not reveal it.
     let dummyHash: String
+    /// Called after a session ended on this node, so the per-node cache stops accepting its access tokens at once.
+    let sessionEnded: @Sendable (UUID) -> Void
 
     /// What register, login and refresh hand back.
     struct SignedIn {
@@ -27,12 +30,13 @@ struct SessionService: Sendable {
     /// Creates an account and signs it in.
     func register(email: String, password: String, name: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
         let user = try await accounts.create(email: email, password: password, name: name, role: .user, origin: origin, logger: logger)
-        return try await signIn(user, familyID: nil, logger: logger)
+        return try await signIn(user, logger: logger)
     }
 
     /// Checks credentials; unknown email and wrong password fail identically.
     func login(email: EmailAddress, password: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
-        let user = try await users.find(email: email, logger: logger)
+        // A NUL can be in no stored address (and PostgreSQL cannot even compare one): no such account.
+        let user = email.value.contains("\u{0}") ? nil : try await users.find(email: email, logger: logger)
         let matches = try await hasher.verify(password, against: user?.passwordHash ?? dummyHash)
         guard let user, matches else {
             metrics.authFailure(reason: "invalid_credentials")
@@ -51,35 +55,39 @@ struct SessionService: Sendable {
             logger.info("password hash upgraded", metadata: ["user_id": .string(user.id!.uuidString.lowercased())])
         }
         await audit.record(.loginSucceeded, userID: user.id, origin: origin, logger: logger)
-        return try await signIn(user, familyID: nil, logger: logger)
+        return try await signIn(user, logger: logger)
     }
 
-    /// Rotates a refresh token; a second use of one revokes its whole family.
+    /// Rotates a refresh token; a second use of one revokes its whole session (refresh and access tokens).
     func refresh(token: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
-        switch try await refreshTokens.redeem(token, logger: logger) {
+        switch try await refreshTokens.rotate(token, logger: logger) {
         case .invalid:
             throw AppError.unauthorized("The refresh token is invalid or expired.", invalidToken: true)
-        case .reused(let stored):
-            let revoked = try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+        case .reused(let userID, let familyID, let revoked):
+            sessionEnded(familyID)
             metrics.familyRevoked(cause: "reuse")
             await audit.record(
-                .refreshTokenReused, userID: stored.userID, origin: origin, details: "family revoked (\(revoked) live token(s))", logger: logger)
+                .refreshTokenReused, userID: userID, origin: origin, details: "session revoked (\(revoked) live token(s))", logger: logger)
             throw AppError.unauthorized("The refresh token was already used; this session is now signed out.", invalidToken: true)
-        case .valid(let stored):
-            guard let user = try await users.find(id: stored.userID, logger: logger), user.isActive else {
-                try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
-                throw AppError.unauthorized("The refresh token is invalid or expired.", invalidToken: true)
-            }
-            return try await signIn(user, familyID: stored.familyID, logger: logger)
+        case .rotated(let user, let familyID, let successor):
+            let access = try await tokens.issue(userID: user.id!, role: user.userRole, sessionID: familyID)
+            return SignedIn(accessToken: access, refreshToken: successor, expiresIn: tokens.lifetime, user: user)
         }
     }
 
-    /// Revokes the family of `token` (no error for unknown tokens: signing out is idempotent).
+    /// Ends the session of `token`: its refresh tokens and its access tokens (no error for unknown tokens: signing out
+    /// is idempotent).
     func logout(token: String, origin: RequestOrigin, logger: Logger) async throws {
         guard let stored = try await refreshTokens.family(of: token, logger: logger) else { return }
-        try await refreshTokens.revokeFamily(stored.familyID, logger: logger)
+        try await end(session: stored.familyID, logger: logger)
         metrics.familyRevoked(cause: "logout")
         await audit.record(.loggedOut, userID: stored.userID, origin: origin, logger: logger)
+    }
+
+    private func end(session familyID: UUID, logger: Logger) async throws {
+        try await sessionStore.revoke(familyID, logger: logger)
+        try await refreshTokens.revokeFamily(familyID, logger: logger)
+        sessionEnded(familyID)
     }
 
     /// Signs the account out of every session, on every device.
@@ -89,9 +97,11 @@ struct SessionService: Sendable {
         await audit.record(.loggedOutEverywhere, userID: userID, origin: origin, logger: logger)
     }
 
-    private func signIn(_ user: UserModel, familyID: UUID?, logger: Logger) async throws -> SignedIn {
-        let refresh = try await refreshTokens.issue(userID: user.id!, familyID: familyID, logger: logger)
-        let access = try await tokens.issue(userID: user.id!, role: user.userRole)
+    /// Opens a new session: its first refresh token and an access token bound to it.
+    private func signIn(_ user: UserModel, logger: Logger) async throws -> SignedIn {
+        let session = try await sessionStore.open(userID: user.id!, logger: logger)
+        let refresh = try await refreshTokens.issue(userID: user.id!, familyID: session.id, sessionExpiresAt: session.expiresAt, logger: logger)
+        let access = try await tokens.issue(userID: user.id!, role: user.userRole, sessionID: session.id)
         return SignedIn(accessToken: access, refreshToken: refresh, expiresIn: tokens.lifetime, user: user)
     }
 }

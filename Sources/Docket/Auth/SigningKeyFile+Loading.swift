@@ -10,6 +10,14 @@ extension SigningKeyFile {
             inputKeyMaterial: SymmetricKey(data: Data(signing.utf8)), info: Data("docket pagination cursor v1".utf8), outputByteCount: 32)
     }
 
+    /// A secret for signing export download links, derived like `cursorSecret` (rotating the signing key invalidates
+    /// links not yet used).
+    var exportLinkSecret: SymmetricKey {
+        let signing = keys.first { $0.kid == signingKID }?.d ?? signingKID
+        return HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(signing.utf8)), info: Data("docket export link v1".utf8), outputByteCount: 32)
+    }
+
     /// The configured key file; without `DOCKET_JWT_KEYS_FILE`, the data directory's, generated on first start.
     static func loadOrCreate(config: DocketConfig, logger: Logger) throws -> SigningKeyFile {
         let path = config.keysFilePath

@@ -60,14 +60,39 @@ public struct SigningKeyFile: Codable, Sendable {
         )
     }
 
-    /// Reads and checks a key file.
+    /// Reads and checks a key file; one that anyone but its owner (and its group, read-only: a Kubernetes Secret
+    /// volume with `fsGroup` is mode 0440) may read or write is refused: its private keys sign every access token.
     static func read(from path: String) throws -> SigningKeyFile {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, reason: "cannot be read (errno \(errno))") }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o027 == 0 else {
+            throw KeyFileError(
+                path: path,
+                reason:
+                    "is accessible to others (mode \(String(mode, radix: 8))); the private signing keys in it must be readable by their owner only: "
+                    + "run `chmod 600 \(path)` (in Kubernetes, mount the Secret with defaultMode 0440 and fsGroup)")
+        }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let file = try JSONDecoder.withISODates.decode(SigningKeyFile.self, from: data)
         guard let signing = file.keys.first(where: { $0.kid == file.signingKID }), signing.d != nil else {
             throw KeyFileError(path: path, reason: "signing_kid names no key with a private part (d)")
         }
         return file
+    }
+
+    /// Removes the verification-only key `kid` once no token it signed can still be valid: it stopped signing when
+    /// the next key was added, and tokens live at most `tokenLifetime` (plus the clock leeway). The signing key is
+    /// never retired.
+    mutating func retire(_ kid: String, tokenLifetime: TimeInterval, now: Date = Date()) throws(KeyRetirementError) {
+        guard let index = keys.firstIndex(where: { $0.kid == kid }) else { throw .unknown(kid) }
+        guard kid != signingKID else { throw .signing(kid) }
+        let successor = keys[(index + 1)...].compactMap(\.createdAt).min() ?? keys.first { $0.kid == signingKID }?.createdAt
+        if let successor {
+            let safe = successor.addingTimeInterval(tokenLifetime + AccessTokens.leeway)
+            guard now >= safe else { throw .stillInUse(kid, until: safe) }
+        }
+        keys.remove(at: index)
     }
 
     /// Writes the file readable by its owner only.

@@ -26,6 +26,15 @@ extension DocketConfig {
             mcp: try reader.mcpSettings(),
             events: try reader.eventSettings()
         )
+        if let url = environment["DOCKET_SMTP_URL"], !url.isEmpty {
+            let from = environment["DOCKET_SMTP_FROM", default: ""]
+            guard !from.isEmpty else { throw ConfigError(variable: "DOCKET_SMTP_FROM", problem: "must be set when DOCKET_SMTP_URL is") }
+            config.smtp = try SMTPSettings.parse(url: url, from: from, caFile: environment["DOCKET_SMTP_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
+                .get()
+        }
+        config.broker = try reader.brokerSettings()
+        config.consumers = try reader.consumerSettings()
+        config.databasePoolTimeoutMilliseconds = try reader.integer("DOCKET_DB_POOL_TIMEOUT_MS", default: 1500, in: 100...60_000)
         // A delivery attempt must end well within its job's lease, or another claim could send it again meanwhile: an
         // explicit timeout that does not is refused; the default shrinks to fit a short lease.
         if config.events.webhookTimeout * 2 >= .seconds(config.jobs.leaseSeconds) {

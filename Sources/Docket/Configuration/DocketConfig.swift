@@ -27,6 +27,8 @@ public struct DocketConfig: Sendable {
     public var database: DatabaseLocation
     /// PostgreSQL connections per event loop.
     public var databasePoolSize: Int
+    /// How long a request waits for a pooled PostgreSQL connection before a 503 (`DOCKET_DB_POOL_TIMEOUT_MS`, default 1500).
+    public var databasePoolTimeoutMilliseconds: Int = 1500
     /// Minimum level of log lines written.
     public var logLevel: Logger.Level
     /// Whether log lines are JSON or human-readable text.
@@ -51,6 +53,13 @@ public struct DocketConfig: Sendable {
     public var mcp: MCPSettings
     /// Event feed and webhook settings.
     public var events: EventSettings
+    /// The SMTP relay emails go through (`DOCKET_SMTP_URL`, `DOCKET_SMTP_FROM`, `DOCKET_SMTP_CA_FILE`); without one,
+    /// emails are appended to `<data dir>/outbox.log` (fine for development, not for production).
+    public var smtp: SMTPSettings?
+    /// The message broker events are also published to (`DOCKET_BROKER_URL`); nil keeps the database transport.
+    public var broker: BrokerSettings?
+    /// How Docket's own event consumers retry and dead-letter.
+    public var consumers = ConsumerSettings()
 
     /// Builds a configuration from explicit values; defaults match the documented environment defaults.
     public init(

@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Environment variables:
 /// - `DOCKET_METRICS_ENABLED` (default true): serve `/metrics` and record request metrics.
-/// - `DOCKET_METRICS_TOKEN` (optional): when set, `/metrics` needs `Authorization: Bearer <token>`.
+/// - `/metrics` is not public by default. Either `DOCKET_METRICS_TOKEN`: `/metrics` on the main listener needs
+///   `Authorization: Bearer <token>`; or `DOCKET_METRICS_ADDRESS` (`host:port`, e.g. `127.0.0.1:9464`): a separate
+///   listener serves only `/metrics`, for a network only Prometheus reaches. With neither, `/metrics` answers 403.
 /// - `DOCKET_CORS_ORIGINS` (comma-separated exact origins, default none): browsers from these origins may call the API.
 /// - `DOCKET_TRUSTED_PROXIES` (comma-separated IPs or IPv4 CIDRs, default none): only these peers' `X-Forwarded-For`
 ///   and `X-Forwarded-Proto` are believed (for rate limits, audit IPs and HSTS).
@@ -14,6 +16,7 @@ import Foundation
 public struct ServerSettings: Sendable {
     public var metricsEnabled = true
     public var metricsToken: String?
+    public var metricsAddress: (host: String, port: Int)?
     public var corsOrigins: Set<String> = []
     public var trustedProxies: [IPRange] = []
     public var tlsCertificateFile: String?
@@ -30,6 +33,12 @@ extension EnvironmentReader {
         var settings = ServerSettings()
         settings.metricsEnabled = try boolean("DOCKET_METRICS_ENABLED", default: true)
         settings.metricsToken = values["DOCKET_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let text = values["DOCKET_METRICS_ADDRESS"], !text.isEmpty {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port),
+                colon != text.startIndex
+            else { throw ConfigError(variable: "DOCKET_METRICS_ADDRESS", problem: "must look like 127.0.0.1:9464, got \"\(text)\"") }
+            settings.metricsAddress = (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        }
         settings.corsOrigins = Set(list("DOCKET_CORS_ORIGINS"))
         for origin in settings.corsOrigins where origin == "*" || !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
             throw ConfigError(variable: "DOCKET_CORS_ORIGINS", problem: "must list exact origins like https://app.example.com, got \"\(origin)\"")

@@ -7,6 +7,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
     case forbidden
     case notFound = "not-found"
     case methodNotAllowed = "method-not-allowed"
+    case notAcceptable = "not-acceptable"
     case conflict
     case preconditionFailed = "precondition-failed"
     case payloadTooLarge = "payload-too-large"
@@ -28,6 +29,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
+        case .notAcceptable: .notAcceptable
         case .conflict: .conflict
         case .preconditionFailed: .preconditionFailed
         case .payloadTooLarge: .contentTooLarge
@@ -48,6 +50,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .forbidden: "Forbidden"
         case .notFound: "Not found"
         case .methodNotAllowed: "Method not allowed"
+        case .notAcceptable: "Not acceptable"
         case .conflict: "Conflict"
         case .preconditionFailed: "Precondition failed"
         case .payloadTooLarge: "Payload too large"

@@ -20,11 +20,14 @@ final class EventHub: Sendable {
     private let state = Mutex(State())
     private let perUser: Int
     private let perNode: Int
+    /// Woken whenever any user's stream grew (the relay and the outbox consumers wait on them).
+    private let observers: [WakeSignal]
 
-    /// A hub allowing `perUser` open feeds per user and `perNode` in all.
-    init(perUser: Int, perNode: Int) {
+    /// A hub allowing `perUser` open feeds per user and `perNode` in all, waking `observers` on every commit.
+    init(perUser: Int, perNode: Int, observers: [WakeSignal] = []) {
         self.perUser = perUser
         self.perNode = perNode
+        self.observers = observers
     }
 
     /// Opens a subscription for `owner`, or throws a 429 problem when the user or the node is at its cap.
@@ -71,13 +74,13 @@ final class EventHub: Sendable {
     /// Wakes every subscriber of `owner`.
     func wake(_ owner: UUID) {
         let signals = state.withLock { state in state.byUser[owner].map { Array($0.values) } ?? [] }
-        for signal in signals { signal.notify() }
+        for signal in signals + observers { signal.notify() }
     }
 
     /// Wakes every subscriber (after a reconnect of the notification listener, when notifications may have been missed).
     func wakeAll() {
         let signals = state.withLock { state in state.byUser.values.flatMap { $0.values } }
-        for signal in signals { signal.notify() }
+        for signal in signals + observers { signal.notify() }
     }
 
     /// The users with an open subscription on this node.

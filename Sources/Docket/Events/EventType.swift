@@ -7,6 +7,7 @@ enum EventType: String, Sendable, CaseIterable, Codable {
     case taskDeleted = "task.deleted"
     case userUpdated = "user.updated"
     case webhookDisabled = "webhook.disabled"
+    case exportReady = "export.ready"
     /// Sent to one webhook by its test-send endpoint; never stored in the feed.
     case webhookTest = "webhook.test"
 

@@ -2,8 +2,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Closes a connection whose first request head has not fully arrived within `timeout` (an idle or byte-trickling
-/// client). The WebSocket-upgrading HTTP/1 channel installs its idle handling only once the first head is complete, so
+/// Closes a connection that has not been answered within `timeout` of opening (an idle or byte-trickling client, or
+/// a head that cannot be parsed). The WebSocket-upgrading HTTP/1 channel installs its idle handling only once the first head is complete, so
 /// without this a client could hold a connection for ever by sending nothing, or one byte at a time.
 struct FirstRequestDeadline<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
@@ -20,17 +20,17 @@ struct FirstRequestDeadline<Base: ServerChildChannel>: ServerChildChannel {
     }
 }
 
-/// Watches the first bytes for the end of the request head (`CRLF CRLF`), and closes the connection if it does not
-/// come in time; after that it only passes bytes on.
-private final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Closes the connection unless the first response starts within the deadline: an idle or trickling client, and a
+/// request head the HTTP decoder cannot parse (which the upgrading channel otherwise answers with nothing), both end
+/// here. After the first response byte it only passes data on; later requests have the channel's own idle timeout.
+private final class HeadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
-    private var headSeen = false
-    /// The last three bytes seen, so a `CRLF CRLF` split across reads is found.
-    private var carry: [UInt8] = []
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -45,16 +45,12 @@ private final class HeadDeadlineHandler: ChannelInboundHandler, RemovableChannel
         deadline?.cancel()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !headSeen {
-            let joined = carry + Array(unwrapInboundIn(data).readableBytesView)
-            if joined.count >= 4, (0...(joined.count - 4)).contains(where: { joined[$0..<$0 + 4] == [13, 10, 13, 10] }) {
-                headSeen = true
-                deadline?.cancel()
-            }
-            carry = Array(joined.suffix(3))
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if let pending = deadline {
+            pending.cancel()
+            deadline = nil
         }
-        context.fireChannelRead(data)
+        context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -20,23 +20,26 @@ struct JobContext: Sendable {
     /// Runs `work` and records `done`/`total` and the checkpoint (made after `work`, so it can count what `work` did) in
     /// one transaction, so the step's writes and the record of having made them commit together or not at all. Throws
     /// `JobInterruption` (rolling the step back) when the node is stopping, the lease was lost or a cancellation was requested.
-    func step(
+    @discardableResult
+    func step<Outcome: Sendable>(
         done: Int, total: Int?, checkpoint: @Sendable @escaping () throws -> String?,
-        _ work: @Sendable @escaping (any SQLDatabase) async throws -> Void
-    ) async throws {
+        _ work: @Sendable @escaping (any SQLDatabase) async throws -> Outcome
+    ) async throws -> Outcome {
         guard !isStopping() else { throw JobInterruption.stopping }
         let (id, worker, lease) = (job.id, self.worker, leaseSeconds)
         let store = self.store
-        try await database.transaction(logger: logger) { sql in
-            try await work(sql)
+        let outcome = try await database.transaction(logger: logger) { sql in
+            let outcome = try await work(sql)
             let now = Microseconds.now()
             guard
                 try await store.recordProgress(
                     id, worker: worker, done: done, total: total, checkpoint: try checkpoint(), now: now, leaseUntil: now + lease * 1_000_000,
                     on: sql)
             else { throw JobInterruption.leaseLostOrCancelled }
+            return outcome
         }
         onProgress(done, total)
         if stepPause > .zero { try await Task.sleep(for: stepPause) }
+        return outcome
     }
 }

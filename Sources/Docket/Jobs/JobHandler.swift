@@ -29,3 +29,9 @@ enum JobInterruption: Error {
     case leaseLostOrCancelled
     case stopping
 }
+
+/// Thrown by a handler whose work must wait (a saga's grace period): the job goes back to the queue, due at `until`
+/// (microseconds since 1970), without using an attempt.
+struct JobDeferral: Error {
+    let until: Int64
+}

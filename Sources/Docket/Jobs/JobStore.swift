@@ -17,6 +17,11 @@ struct JobStore: Sendable {
 
     /// Stores a new job through `sql` (inside the transaction of the change that asks for it, say).
     func insert(_ job: JobRecord, on sql: any SQLDatabase) async throws {
+        try await Self.insert(job, on: sql)
+    }
+
+    /// Stores a new job through `sql`, for code that holds a transaction but no store (a saga step).
+    static func insert(_ job: JobRecord, on sql: any SQLDatabase) async throws {
         try await sql.insert(into: "jobs").model(job, nilEncodingStrategy: .asNil).run()
     }
 
@@ -129,5 +134,23 @@ struct JobStore: Sendable {
                 try $0.decode(column: "oldest", as: Int64.self)
             )
         }
+    }
+
+    /// Makes a queued job due now, on `sql` (a deferred saga that must act at once: its owner restored the account).
+    func runNow(_ id: UUID, now: Int64, on sql: any SQLDatabase) async throws {
+        try await sql.update("jobs").set("run_at", to: SQLBind(now)).set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("state", .equal, SQLBind(JobState.queued.rawValue)).run()
+    }
+
+    /// Puts a failed or cancelled job back in the queue with fresh attempts, whoever owns it (an operator's retry);
+    /// false when it is in another state.
+    func requeueFinished(_ id: UUID, now: Int64, logger: Logger) async throws -> Bool {
+        let query: SQLQueryString = """
+            UPDATE jobs SET state = 'queued', attempts = 0, run_at = \(bind: now), error = NULL, finished_at = NULL,
+              cancel_requested = \(bind: false), lease_owner = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND state IN ('failed', 'cancelled')
+            RETURNING id
+            """
+        return try await !sql(logger).raw(query).all().isEmpty
     }
 }

@@ -120,6 +120,10 @@ final class JobWorker: Service, Sendable {
                 job.id, worker: lease, runAt: Microseconds.now(), error: nil, countAttempt: false, now: Microseconds.now(), logger: logger)
             metrics.jobRun(kind: job.kind, outcome: "released")
             logger.info("job released for another node (shutting down)")
+        } catch let deferral as JobDeferral {
+            _ = try? await store.requeue(
+                job.id, worker: lease, runAt: deferral.until, error: nil, countAttempt: false, now: Microseconds.now(), logger: logger)
+            metrics.jobRun(kind: job.kind, outcome: "deferred")
         } catch JobInterruption.leaseLostOrCancelled {
             if let current = try? await store.find(job.id, owner: nil, logger: logger), current.leaseOwner == lease, current.cancelRequested {
                 await finish(job, .cancelled, result: nil, error: nil, logger: logger)

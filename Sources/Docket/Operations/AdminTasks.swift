@@ -15,6 +15,7 @@ public struct AdminTasks: Sendable {
         // One process, no cache of account status to forget; hashing on the calling thread is right for one command.
         self.accounts = AccountService(
             users: UserStore(database: database), refreshTokens: RefreshTokenStore(database: database, lifetime: 0),
+            sessions: SessionStore(database: database, maxAge: TimeInterval(config.auth.sessionMaxAge)),
             personalTokens: PersonalAccessTokenStore(database: database),
             hasher: ImmediatePasswordHasher(parameters: config.auth.argon2), audit: AuditLog(database: database),
             metrics: DocketMetrics(), outbox: EventComponents(config: config, database: database, jobSignal: WakeSignal()).outbox,
@@ -56,12 +57,14 @@ public struct AdminTasks: Sendable {
     /// Sets the role of the account with `email`.
     public func setRole(email: String, role: String) async throws {
         guard let newRole = UserRole(rawValue: role) else { throw AdminTaskError("role must be user or admin, got \(role)") }
-        try await accounts.setRole(newRole, of: try await requireUser(email: email), origin: cliOrigin, note: "(CLI)", logger: logger)
+        let user = try await requireUser(email: email)
+        try await refusingAsCLI { try await accounts.setRole(newRole, of: user, origin: cliOrigin, note: "(CLI)", logger: logger) }
     }
 
     /// Deactivates (signing out every session) or reactivates the account with `email`.
     public func setActive(email: String, active: Bool) async throws {
-        try await accounts.setActive(active, user: try await requireUser(email: email), origin: cliOrigin, note: "CLI", logger: logger)
+        let user = try await requireUser(email: email)
+        try await refusingAsCLI { try await accounts.setActive(active, user: user, origin: cliOrigin, note: "CLI", logger: logger) }
     }
 
     /// Ensures an account with `email` exists (creating a plain user with `password` and `name` when it does not); returns its id.
@@ -79,10 +82,27 @@ public struct AdminTasks: Sendable {
         return key.kid
     }
 
+    /// Removes a verification-only key whose tokens have all expired; returns nothing, throws why not.
+    public static func retireKey(_ kid: String, config: DocketConfig, now: Date = Date()) throws {
+        let path = config.keysFilePath
+        var file = try SigningKeyFile.read(from: path)
+        try file.retire(kid, tokenLifetime: TimeInterval(config.auth.accessTokenTTL), now: now)
+        try file.write(to: path)
+    }
+
     /// The key file's keys: kid, whether it signs, when it was made.
     public static func listKeys(config: DocketConfig) throws -> [(kid: String, signing: Bool, created: Date?)] {
         let file = try SigningKeyFile.read(from: config.keysFilePath)
         return file.keys.map { ($0.kid, $0.kid == file.signingKID, $0.createdAt) }
+    }
+
+    /// Runs `change`, turning a refusal (such as removing the last active admin) into the CLI's one-line error.
+    private func refusingAsCLI(_ change: () async throws -> Void) async throws {
+        do {
+            try await change()
+        } catch let error as AppError where error.kind == .conflict {
+            throw AdminTaskError(error.detail.prefix(1).lowercased() + error.detail.dropFirst())
+        }
     }
 
     private func requireUser(email: String) async throws -> UserModel {

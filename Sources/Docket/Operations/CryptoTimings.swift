@@ -19,7 +19,7 @@ public enum CryptoTimings {
         }
         let tokens = try await AccessTokens(keyFile: .generated(), settings: AuthSettings())
         var issued: [String] = []
-        for _ in 0..<verifications { issued.append(try await tokens.issue(userID: UUID(), role: .user)) }
+        for _ in 0..<verifications { issued.append(try await tokens.issue(userID: UUID(), role: .user, sessionID: UUID())) }
         let fresh = try await time { for token in issued { _ = try await tokens.verify(token) } }
         let cached = try await time { for token in issued { _ = try await tokens.verify(token) } }
         return Result(

@@ -34,7 +34,7 @@ public struct StdioMCPServer: Sendable {
         let events = EventComponents(config: config, database: database, jobSignal: signal)
         let tasks = TaskService(
             store: store, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: AuditLog(database: database),
-            database: database, outbox: events.outbox)
+            database: database, outbox: events.outbox, quota: TaskQuota(maxTasks: config.auth.maxTasksPerUser))
         let gate = StartGate()
         gate.open()
         let jobs = JobQueue(store: JobStore(database: database), signal: signal, maxAttempts: config.jobs.maxAttempts)
@@ -44,7 +44,9 @@ public struct StdioMCPServer: Sendable {
             activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
         let server = await factory.makeServer(sessionID: "stdio", caller: caller)
         let workers = try jobWorkers(
-            config: config, database: database, signal: signal, gate: gate, events: events, metrics: metrics, logger: logger)
+            config: config, database: database, mailer: OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger), signal: signal,
+            gate: gate, events: events, metrics: metrics,
+            exportLinks: ExportLinks(secret: keyFile.exportLinkSecret, publicURL: config.publicURL), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let workerGroup = ServiceGroup(services: workers, logger: logger)
             if !workers.isEmpty { group.addTask { try await workerGroup.run() } }

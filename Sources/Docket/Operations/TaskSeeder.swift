@@ -27,8 +27,8 @@ public struct TaskSeeder: Sendable {
             let records = (0..<size).map { offset in
                 Self.record(owner: owner, index: inserted + offset, createdAt: start + Int64(inserted + offset) * 1000)
             }
-            try await database.database(logger: logger).transaction { db in
-                try await (db as! any SQLDatabase).insert(into: "tasks").models(records, nilEncodingStrategy: .asNil).run()
+            try await database.transaction(logger: logger) { sql in
+                try await sql.insert(into: "tasks").models(records, nilEncodingStrategy: .asNil).run()
             }
             inserted += size
         }

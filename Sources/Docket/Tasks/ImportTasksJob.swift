@@ -14,6 +14,9 @@ struct ImportTasksJob: JobHandler {
     /// The job's result.
     struct Outcome: Codable {
         let imported: Int
+        /// Rows a lenient import left out, and why; rows it changed to carry them over.
+        let skipped: [ImportProblem]?
+        let notes: [ImportProblem]?
     }
 
     func run(_ job: JobRecord, context: JobContext) async throws -> String {
@@ -42,6 +45,6 @@ struct ImportTasksJob: JobHandler {
             }
             next = end
         }
-        return String(decoding: try JSONEncoder().encode(Outcome(imported: plan.rows.count)), as: UTF8.self)
+        return String(decoding: try JSONEncoder().encode(Outcome(imported: plan.rows.count, skipped: plan.skipped, notes: plan.notes)), as: UTF8.self)
     }
 }

@@ -17,6 +17,10 @@ struct TaskImport: Codable, Sendable {
     static let csvColumns = ["title", "description", "status", "priority", "due_date"]
 
     let rows: [Row]
+    /// Rows left out of a lenient import, with why (nil for a strict import, which refuses the whole batch instead).
+    var skipped: [ImportProblem]? = nil
+    /// What a lenient import changed to carry a row over (a dropped date, a defaulted priority).
+    var notes: [ImportProblem]? = nil
 
     /// Checks each task with the same rules as `POST /api/v1/tasks`; `pointer` names where row `n` came from.
     init(_ tasks: [NewTask], pointer: (Int) -> String) throws {
@@ -36,6 +40,41 @@ struct TaskImport: Codable, Sendable {
         }
         try CredentialRules.check(errors)
         self.rows = rows
+    }
+
+    /// The rows of another tool's export that pass the rules of `POST /api/v1/tasks`; the others are left out and
+    /// reported (`skipped`), with what was changed to carry a row over (`notes`). A 422 only when no row is left or
+    /// there are more than `maxRows`.
+    init(lenient candidates: [(source: String, task: NewTask, notes: [String])], pointer: String) throws {
+        var rows: [Row] = []
+        var skipped: [ImportProblem] = []
+        var notes: [ImportProblem] = []
+        for candidate in candidates {
+            var errors: [FieldError] = []
+            let title = TaskRules.title(candidate.task.title, into: &errors)
+            let description = TaskRules.description(candidate.task.description, into: &errors)
+            let dueDate = TaskRules.dueDate(candidate.task.dueDate, into: &errors)
+            guard errors.isEmpty else {
+                skipped.append(ImportProblem(source: candidate.source, problems: errors.map { "\($0.pointer.dropFirst()) \($0.message)" }))
+                continue
+            }
+            if !candidate.notes.isEmpty { notes.append(ImportProblem(source: candidate.source, problems: candidate.notes)) }
+            rows.append(
+                Row(
+                    title: title, description: description, status: candidate.task.status ?? .todo, priority: candidate.task.priority ?? .medium,
+                    dueDate: dueDate))
+        }
+        guard !rows.isEmpty, rows.count <= Self.maxRows else {
+            let problem = rows.isEmpty ? "holds no task that can be imported (\(skipped.count) left out)" : "holds more than \(Self.maxRows) tasks"
+            throw AppError.validation(
+                [FieldError(pointer: pointer, message: problem)]
+                    + skipped.prefix(19).map {
+                        FieldError(pointer: $0.source, message: $0.problems.joined(separator: "; "))
+                    })
+        }
+        self.rows = rows
+        self.skipped = skipped
+        self.notes = notes
     }
 
     /// Tasks from CSV text with a header line; each later line is one task (empty cells are absent values).

@@ -2,24 +2,19 @@ import Foundation
 
 /// Field rules for tasks; each failure names its field with a JSON pointer.
 enum TaskRules {
-    /// Trimmed title of 1–200 user-perceived characters.
+    /// The trimmed title: at most 200 code points (so at most 800 bytes of UTF-8), no NUL, not only white space.
     static func title(_ raw: String, into errors: inout [FieldError]) -> String {
-        let title = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if title.isEmpty || title.count > 200 {
-            errors.append(FieldError(pointer: "/title", message: "must be 1 to 200 characters and not blank"))
-        } else if title.unicodeScalars.contains(where: { $0.value == 0 }) {
-            errors.append(FieldError(pointer: "/title", message: "must not contain NUL characters"))
+        if raw.unicodeScalars.count > 200 || !TextPatterns.titleRule.matches(raw) {
+            errors.append(FieldError(pointer: "/title", message: "must be 1 to 200 characters, not blank, without NUL"))
         }
-        return title
+        return raw.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// A description of at most 10,000 characters.
+    /// A description of at most 10,000 code points (so at most 40,000 bytes of UTF-8), without NUL.
     static func description(_ raw: String?, into errors: inout [FieldError]) -> String? {
         guard let raw else { return nil }
-        if raw.count > 10_000 {
-            errors.append(FieldError(pointer: "/description", message: "must be at most 10000 characters"))
-        } else if raw.unicodeScalars.contains(where: { $0.value == 0 }) {
-            errors.append(FieldError(pointer: "/description", message: "must not contain NUL characters"))
+        if raw.unicodeScalars.count > 10_000 || !TextPatterns.descriptionRule.matches(raw) {
+            errors.append(FieldError(pointer: "/description", message: "must be at most 10000 characters, without NUL"))
         }
         return raw
     }

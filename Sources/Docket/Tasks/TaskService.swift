@@ -11,6 +11,8 @@ struct TaskService: Sendable {
     let audit: AuditLog
     let database: DocketDatabase
     let outbox: EventOutbox
+    /// How many tasks one account may hold.
+    let quota: TaskQuota
 
     /// The answer when a write's version precondition does not hold (HTTP: a failed `If-Match`).
     static let versionMismatch = AppError(.preconditionFailed, "The task has changed since the given ETag; fetch it again.")
@@ -37,6 +39,7 @@ struct TaskService: Sendable {
         guard let key = idempotencyKey else {
             try await write(owner: owner, source: source, logger: logger) { sql in
                 try await store.insert(task, on: sql)
+                try await quota.check(owner: owner, on: sql)
                 return created
             }
             return task
@@ -48,6 +51,7 @@ struct TaskService: Sendable {
             do {
                 try await write(owner: owner, source: source, logger: logger) { sql in
                     try await store.insert(task, on: sql)
+                    try await quota.check(owner: owner, on: sql)
                     try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, task: task, on: sql)
                     return created
                 }

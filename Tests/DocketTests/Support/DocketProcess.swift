@@ -85,7 +85,7 @@ final class RawConnection {
         // No close here: a throwing class initializer still runs deinit, which closes the descriptor. Closing it twice
         // once closed a descriptor that a parallel test's SQLite connection had just been given.
         guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
@@ -99,6 +99,8 @@ final class RawConnection {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = recv(descriptor, &buffer, buffer.count, 0)
+            // A signal meant for another thread (a child process of a parallel test exiting) is not the end.
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
             if let text = String(data: data, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("Content-Length: 0") || text.hasSuffix("}") {

@@ -56,12 +56,15 @@ struct AuditEventBody: Decodable {
     let userID: String?
     let requestID: String?
     let details: String?
+    let actorID: String?
+    let count: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, details
+        case id, details, count
         case eventType = "event_type"
         case userID = "user_id"
         case requestID = "request_id"
+        case actorID = "actor_id"
     }
 }
 

@@ -45,7 +45,14 @@ extension TestClientProtocol {
     func finishedJob(_ id: String, headers: HTTPFields) async throws -> JobBody {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
-            let job = try await send(.get, "/api/v1/jobs/\(id)", headers: headers).decode(JobBody.self)
+            let response = try await send(.get, "/api/v1/jobs/\(id)", headers: headers)
+            // A 503 (with Retry-After) asks a client to come back: a loaded machine can keep a poll waiting too long.
+            if response.status == .serviceUnavailable, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            try #require(response.status == .ok, "GET /api/v1/jobs/\(id): \(response.status) \(response.text)")
+            let job = try response.decode(JobBody.self)
             if ["succeeded", "failed", "cancelled"].contains(job.state) || ContinuousClock.now > deadline { return job }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -10,8 +10,10 @@ import NIOPosix
 struct TestApp {
     let backend: TestBackend
     var config: DocketConfig
-    let logs = LogSink.memory()
+    let logs = ProcessInfo.processInfo.environment["DOCKET_TEST_LOG_STDERR"] != nil ? LogSink.standardError() : LogSink.memory()
     let mailer = MemoryMailer()
+    /// A real mailer to use instead of the in-memory one (the SMTP test).
+    var realMailer: (any Mailer)?
     let metrics: DocketMetrics
     /// Spans of every request, when the test asked for tracing.
     let tracing: RequestTracing?
@@ -27,8 +29,15 @@ struct TestApp {
         auth.argon2 = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
         auth.ipLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
         auth.accountLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
+        auth.writeLimit = RateLimitPolicy(capacity: 100_000, periodSeconds: 60)
+        auth.emailAccountLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
+        auth.emailIPLimit = RateLimitPolicy(capacity: 10_000, periodSeconds: 60)
         var config = DocketConfig(
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, database: location, logLevel: .debug, auth: auth)
+        config.jobs.deletionGraceSeconds = 0
+        // Docket's own event consumers (the statistics read model) only where a test reads them: dozens of apps in
+        // parallel, each applying every event again, crowded the machine (and the 2-connection test pools).
+        config.consumers.enabled = false
         configure(&config)
         return TestApp(backend: backend, config: config, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing)
     }
@@ -48,8 +57,10 @@ struct TestApp {
         _ body: @Sendable (any TestClientProtocol, DocketDatabase) async throws -> Value
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
-        let database = try DocketDatabase(location: config.database, poolSize: 2, threadPool: Self.sqliteThreads, logger: logger)
-        let app = try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, tracing: tracing, logger: logger)
+        let database = try DocketDatabase(
+            location: config.database, poolSize: 2, poolTimeout: .seconds(5), threadPool: Self.sqliteThreads, logger: logger)
+        let app = try await buildApplication(
+            config: config, database: database, mailer: realMailer ?? mailer, metrics: metrics, tracing: tracing, logger: logger)
         return try await app.test(setup) { client in
             try await body(client, database)
         }

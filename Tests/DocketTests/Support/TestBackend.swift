@@ -63,4 +63,5 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 /// Why a test could not be set up.
 enum TestSetupError: Error {
     case postgresNotConfigured
+    case redisNotConfigured
 }

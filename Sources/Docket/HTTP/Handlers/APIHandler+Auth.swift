@@ -56,7 +56,11 @@ extension APIHandler {
         -> Operations.RequestEmailVerification.Output
     {
         let caller = try await requireUser(.session)
-        try await emailLinks.sendVerification(userID: caller.id, logger: requestLogger)
+        try await limit([
+            userBucket("verification-email", userID: caller.id, policy: settings.emailAccountLimit),
+            ipBucket("email", policy: settings.emailIPLimit),
+        ])
+        try await emailLinks.sendVerification(userID: caller.id, origin: try request.origin, logger: requestLogger)
         return .accepted(.init())
     }
 
@@ -77,7 +81,10 @@ extension APIHandler {
             case .json(let body): body
             }
         let email = EmailAddress(body.email)
-        try await limit([ipBucket("password-reset"), accountBucket("password-reset", email: email)])
+        try await limit([
+            ipBucket("password-reset"), ipBucket("email", policy: settings.emailIPLimit),
+            accountBucket("reset-email", email: email, policy: settings.emailAccountLimit),
+        ])
         try await emailLinks.sendPasswordReset(email: email, origin: try request.origin, logger: requestLogger)
         return .accepted(.init())
     }

@@ -24,11 +24,14 @@ extension APIHandler {
         // A task's description and due date may be null, as in POST /api/v1/tasks.
         try rejectExplicitNulls { $0.hasPrefix("/tasks/") && ($0.hasSuffix("/description") || $0.hasSuffix("/due_date")) }
         let plan: TaskImport
-        switch (body.tasks, body.csv) {
-        case (let tasks?, nil): plan = try TaskImport(tasks.map(NewTask.init)) { "/tasks/\($0)" }
-        case (nil, let csv?): plan = try TaskImport.csv(csv)
-        default: throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks and csv")])
+        switch (body.tasks, body.csv, body.todoistCsv, body.docketExport) {
+        case (let tasks?, nil, nil, nil): plan = try TaskImport(tasks.map(NewTask.init)) { "/tasks/\($0)" }
+        case (nil, let csv?, nil, nil): plan = try TaskImport.csv(csv)
+        case (nil, nil, let todoist?, nil): plan = try ForeignImport.todoist(todoist)
+        case (nil, nil, nil, let export?): plan = try ForeignImport.docketExport(export.tasks.map(\.exportFields))
+        default: throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks, csv, todoist_csv and docket_export")])
         }
+        try await tasks.quota.check(owner: caller.id, adding: plan.rows.count, on: database.sql(logger: requestLogger))
         let job = try await jobs.enqueue(kind: ImportTasksJob.kind, payload: plan, owner: caller.id, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
     }

@@ -1,5 +1,6 @@
 import DocketAPI
 import Foundation
+import HTTPTypes
 import NIOCore
 
 extension APIHandler {
@@ -9,7 +10,8 @@ extension APIHandler {
             case .json(let body): body
             }
         let caller = try await requireUser(.scope(.tasksWrite))
-        let idempotencyKey = try Self.checkedIdempotencyKey(input.headers.idempotencyKey)
+        // The raw header: the generated layer percent-decodes header values, which would make `a%41` and `aA` one key.
+        let idempotencyKey = try Self.checkedIdempotencyKey(request.head.headerFields[HTTPField.Name("Idempotency-Key")!])
         let task = try await tasks.create(
             NewTask(body), requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id,
             source: try changeSource(caller), logger: requestLogger)

@@ -1,5 +1,6 @@
 import DocketAPI
 import Foundation
+import OpenAPIRuntime
 
 extension APIHandler {
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
@@ -24,14 +25,65 @@ extension APIHandler {
             case .json(let body): body
             }
         let user = try await requireAccount(.session)
+        // Guessing the current password is as rate-limited as guessing it at login.
+        try await limit([ipBucket("password-check"), accountBucket("password-check", email: EmailAddress(user.email))])
         try await accounts.changePassword(
             of: user, current: body.currentPassword, new: body.newPassword, origin: try request.origin, logger: requestLogger)
         return .noContent(.init())
     }
 
-    func deactivateCurrentUser(_ input: Operations.DeactivateCurrentUser.Input) async throws -> Operations.DeactivateCurrentUser.Output {
+    func deleteCurrentUser(_ input: Operations.DeleteCurrentUser.Input) async throws -> Operations.DeleteCurrentUser.Output {
+        let body =
+            switch input.body {
+            case .json(let body): body
+            }
         let user = try await requireAccount(.session)
-        try await accounts.setActive(false, user: user, origin: try request.origin, logger: requestLogger)
-        return .noContent(.init())
+        // Guessing the password here is as rate-limited as guessing it at sign-in.
+        try await limit([ipBucket("password-check"), accountBucket("password-check", email: EmailAddress(user.email))])
+        let saga = try await sagas.requestDeletion(of: user, password: body.password, origin: try request.origin, logger: requestLogger)
+        return .accepted(.init(headers: .init(location: Self.location(of: saga)), body: .json(.init(saga))))
+    }
+
+    func restoreAccount(_ input: Operations.RestoreAccount.Input) async throws -> Operations.RestoreAccount.Output {
+        let body =
+            switch input.body {
+            case .json(let body): body
+            }
+        let email = EmailAddress(body.email)
+        try await limit([ipBucket("login"), accountBucket("login", email: email)])
+        let saga = try await sagas.restore(email: email, password: body.password, origin: try request.origin, logger: requestLogger)
+        return .accepted(.init(body: .json(.init(saga))))
+    }
+
+    func getSaga(_ input: Operations.GetSaga.Input) async throws -> Operations.GetSaga.Output {
+        let caller = try await requireUser(.session)
+        let saga = try await sagas.view(try Self.sagaID(input.path.id), owner: caller.id, logger: requestLogger)
+        return .ok(.init(body: .json(.init(saga))))
+    }
+
+    static func sagaID(_ text: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw AppError(.badRequest, "The saga id is not a UUID.") }
+        return id
+    }
+
+    static func location(of saga: SagaView) -> String { "/api/v1/sagas/\(saga.id.uuidString.lowercased())" }
+}
+
+extension APIHandler {
+    func exportCurrentUser(_ input: Operations.ExportCurrentUser.Input) async throws -> Operations.ExportCurrentUser.Output {
+        let caller = try await requireUser(.session)
+        let saga = try await sagas.requestExport(for: caller.id, origin: try request.origin, logger: requestLogger)
+        return .accepted(.init(headers: .init(location: Self.location(of: saga)), body: .json(.init(saga))))
+    }
+
+    func downloadExport(_ input: Operations.DownloadExport.Input) async throws -> Operations.DownloadExport.Output {
+        let id = try Self.sagaID(input.path.id)
+        let document = try await sagas.download(
+            id, expires: input.query.expires, signature: input.query.signature, links: exportLinks, logger: requestLogger)
+        let body = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(document.utf8))
+        return .ok(
+            .init(
+                headers: .init(contentDisposition: "attachment; filename=\"docket-export-\(id.lowercased).json\""),
+                body: .json(.init(additionalProperties: body))))
     }
 }

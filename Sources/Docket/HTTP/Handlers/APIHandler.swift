@@ -12,6 +12,8 @@ struct APIHandler: APIProtocol {
     let tasks: TaskService
     let personalTokens: PersonalAccessTokenService
     let jobs: JobQueue
+    let sagas: SagaService
+    let exportLinks: ExportLinks
     let events: EventFeed
     let eventStore: EventStore
     let webhooks: WebhookService
@@ -21,6 +23,8 @@ struct APIHandler: APIProtocol {
     let audit: AuditLog
     let settings: AuthSettings
     let serverSettings: ServerSettings
+    /// The broker events are published to, if any (readiness watches the relay's backlog).
+    let broker: BrokerSettings?
     /// The base URL clients reach this server at.
     let publicURL: String
     let metrics: DocketMetrics
@@ -38,8 +42,15 @@ struct APIHandler: APIProtocol {
     var requestLogger: Logger { RequestScope.current?.context.logger ?? logger }
 
     /// The caller if their credential allows `access`: 401 without a valid one, 403 for a personal access token that
-    /// lacks the scope or may not manage the account. Requests with a personal access token draw from its rate limits.
+    /// lacks the scope or may not manage the account. Requests with a personal access token draw from its rate limits;
+    /// task writes draw from the account's write budget whatever the credential.
     func requireUser(_ access: RequiredAccess) async throws -> AuthenticatedUser {
+        let caller = try await authenticatedCaller(access)
+        if case .scope(.tasksWrite) = access { try await chargeWrite(caller) }
+        return caller
+    }
+
+    private func authenticatedCaller(_ access: RequiredAccess) async throws -> AuthenticatedUser {
         let request = try self.request
         let caller = try await authenticator.authenticate(
             authorization: request.head.headerFields[.authorization], origin: request.origin, logger: requestLogger)

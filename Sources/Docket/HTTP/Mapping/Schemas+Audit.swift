@@ -8,6 +8,8 @@ extension Components.Schemas.AuditEvent {
             id: event.id!.uuidString.lowercased(),
             eventType: Components.Schemas.AuditEventType(rawValue: event.eventType) ?? .loginFailed,
             userId: event.userID?.uuidString.lowercased(),
+            actorId: event.actorID?.uuidString.lowercased(),
+            count: event.occurrences,
             ip: event.ip,
             userAgent: event.userAgent,
             requestId: event.requestID,

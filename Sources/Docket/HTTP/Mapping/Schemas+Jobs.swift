@@ -42,3 +42,16 @@ extension NewTask {
             priority: body.priority.flatMap { TaskPriority(rawValue: $0.rawValue) }, dueDate: body.dueDate)
     }
 }
+
+extension Components.Schemas.DocketExportTasks.TasksPayloadPayload {
+    /// The fields an import reads from one exported task (strings only; anything else counts as absent).
+    var exportFields: [String: ExportValue] {
+        var fields: [String: ExportValue] = [:]
+        if let title { fields["title"] = .string(title) }
+        if let description { fields["description"] = .string(description) }
+        if let status { fields["status"] = .string(status) }
+        if let priority { fields["priority"] = .string(priority) }
+        if let dueDate { fields["due_date"] = .string(dueDate) }
+        return fields
+    }
+}

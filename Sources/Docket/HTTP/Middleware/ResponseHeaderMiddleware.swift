@@ -1,12 +1,12 @@
 import HTTPTypes
 import Hummingbird
 
-/// Undoes the OpenAPI runtime's percent-encoding of the response headers Docket declares (`ETag`, `Location`):
+/// Undoes the OpenAPI runtime's percent-encoding of the response headers Docket declares (`ETag`, `Location`, `Content-Disposition`):
 /// the runtime escapes header values like URI components, which would turn `"3"` into `%223%22`. Also marks event
 /// streams as never cached and never buffered by a proxy (`X-Accel-Buffering: no` for nginx).
 struct ResponseHeaderMiddleware: RouterMiddleware {
     typealias Context = DocketRequestContext
-    static let decoded: [HTTPField.Name] = [.eTag, .location]
+    static let decoded: [HTTPField.Name] = [.eTag, .location, .contentDisposition]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)

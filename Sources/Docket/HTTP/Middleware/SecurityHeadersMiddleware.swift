@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Hardening headers on every response; a Content-Security-Policy that lets `/docs` load its CDN assets and
-/// its one inline script (by hash) and nothing else; HSTS when the request arrived over HTTPS.
+/// Hardening headers on every response; a Content-Security-Policy that lets `/docs` load its own assets (served from
+/// the binary, so the page works offline) and its one inline script (by hash) and nothing else; HSTS when the request
+/// arrived over HTTPS.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = DocketRequestContext
     let docsPolicy: String
@@ -13,8 +14,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     init(docsInlineScript: String) {
         let hash = Data(SHA256.hash(data: Data(docsInlineScript.utf8))).base64EncodedString()
         docsPolicy =
-            "default-src 'none'; script-src https://cdn.jsdelivr.net 'sha256-\(hash)'; style-src https://cdn.jsdelivr.net 'unsafe-inline'; "
-            + "img-src 'self' data: https://cdn.jsdelivr.net; font-src https://cdn.jsdelivr.net; connect-src 'self'; "
+            "default-src 'none'; script-src 'self' 'sha256-\(hash)'; style-src 'self' 'unsafe-inline'; "
+            + "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     }
 

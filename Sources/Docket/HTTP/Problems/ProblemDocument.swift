@@ -45,7 +45,7 @@ struct ProblemDocument: Encodable {
         self.detail = error.detail
         self.instance = instance
         self.requestID = requestID
-        self.errors = error.kind == .validationFailed ? error.fieldErrors : nil
+        self.errors = error.fieldErrors.isEmpty ? nil : error.fieldErrors
         self.members = error.members
     }
 
@@ -53,7 +53,7 @@ struct ProblemDocument: Encodable {
     static func response(for error: AppError, instance: String, requestID: String) -> Response {
         let document = ProblemDocument(error: error, instance: instance, requestID: requestID)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(document)) ?? Data(#"{"title":"Internal server error","status":500}"#.utf8)
         var headers = error.headers
         headers[.contentType] = "application/problem+json"

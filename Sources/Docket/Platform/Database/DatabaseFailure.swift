@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import HTTPTypes
 import NIOCore
 import OpenAPIRuntime
 
@@ -10,7 +11,8 @@ enum DatabaseFailure {
     /// PostgreSQL refused text it cannot store (a NUL character) that a check above it let through.
     static func problem(for error: any Error) -> AppError? {
         if isUnstorableText(error) { return AppError(.badRequest, "The request holds characters that cannot be stored (such as NUL).") }
-        return isUnavailable(error) ? AppError(.serviceUnavailable, "The database is unavailable; try again shortly.") : nil
+        guard isUnavailable(error) else { return nil }
+        return AppError(.serviceUnavailable, "The database is unavailable; try again shortly.", headers: [.retryAfter: "1"])
     }
 
     /// PostgreSQL's "character not in repertoire" / "untranslatable character" (SQLSTATE 22021, 22P05).
@@ -36,7 +38,8 @@ enum DatabaseFailure {
             }
         case let psql as PSQLError:
             switch psql.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+                .unexpectedBackendMessage:
                 return true
             default:
                 let sqlState = psql.serverInfo?[.sqlState] ?? ""

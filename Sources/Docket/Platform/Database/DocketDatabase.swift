@@ -25,10 +25,12 @@ public final class DocketDatabase: Service, Sendable {
     private let sqliteWriters = AsyncLock()
 
     /// Opens (lazily) the database at `location`; creates the SQLite file's directory when missing. SQLite's blocking
-    /// calls run on `threadPool`.
+    /// calls run on `threadPool`. On PostgreSQL, `poolSize` connections per event loop, each waited for at most
+    /// `poolTimeout` (`DOCKET_DB_POOL_SIZE`, `DOCKET_DB_POOL_TIMEOUT_MS`).
     public init(
         location: DatabaseLocation,
         poolSize: Int = 4,
+        poolTimeout: TimeAmount = .milliseconds(1500),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         threadPool: NIOThreadPool = .singleton,
         logger: Logger
@@ -54,7 +56,9 @@ public final class DocketDatabase: Service, Sendable {
                 .postgres(
                     configuration: configuration,
                     maxConnectionsPerEventLoop: poolSize,
-                    connectionPoolTimeout: .seconds(5),
+                    // A request waits this long for a connection, then gets a 503 with Retry-After: when PostgreSQL is
+                    // down or the node overloaded, failing fast beats piling up.
+                    connectionPoolTimeout: poolTimeout,
                     encodingContext: .default,
                     decodingContext: .default,
                     sqlLogLevel: .trace
@@ -72,11 +76,61 @@ public final class DocketDatabase: Service, Sendable {
         return closedHandle.withLock { $0 }!
     }
 
-    /// Runs `body` in one transaction (on SQLite, one write transaction of this process at a time).
+    /// The longest a PostgreSQL transaction may hold its connection; past it the connection is closed, which fails
+    /// whatever the transaction is waiting for (a request's worst case: the pool timeout plus this).
+    static let transactionDeadline: TimeAmount = .seconds(10)
+
+    /// Runs `body` in one transaction: on SQLite one write transaction of this process at a time; on PostgreSQL on a
+    /// pinned connection (see `PinnedPostgresDatabase`) that a deadline closes, so a transaction always ends and its
+    /// connection always goes back to the pool, even when PostgreSQL goes away in the middle.
     func transaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
-        let run = { try await self.database(logger: logger).transaction { db in try await body(db as! any SQLDatabase) } }
-        guard case .sqlite = location else { return try await run() }
-        return try await sqliteWriters.withLock { try await run() }
+        guard case .postgres = location else {
+            return try await sqliteWriters.withLock {
+                // BEGIN IMMEDIATE takes the write lock first: a deferred transaction that reads before it writes fails
+                // at once (SQLITE_BUSY) when another connection committed in between, e.g. a rate-limit upsert.
+                try await self.database(logger: logger).withConnection { db in
+                    let sql = db as! any SQLDatabase
+                    try await sql.raw("BEGIN IMMEDIATE").run()
+                    do {
+                        let result = try await body(sql)
+                        try await sql.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await sql.raw("ROLLBACK").run()
+                        throw error
+                    }
+                }
+            }
+        }
+        return try await database(logger: logger).withConnection { leased in
+            let db = try await PinnedPostgresDatabase.pin(leased)
+            let connection = db.connection
+            let timer = connection.eventLoop.scheduleTask(in: Self.transactionDeadline) {
+                logger.warning("database transaction passed its deadline; closing its connection")
+                let _: EventLoopFuture<Void> = connection.close()
+            }
+            defer { timer.cancel() }
+            try await db.raw("BEGIN").run()
+            let result: T
+            do {
+                result = try await body(db)
+            } catch {
+                do {
+                    try await db.raw("ROLLBACK").run()
+                } catch {
+                    let _: EventLoopFuture<Void> = connection.close()
+                }
+                throw error
+            }
+            do {
+                try await db.raw("COMMIT").run()
+            } catch {
+                // A connection in an unknown state is never reused.
+                let _: EventLoopFuture<Void> = connection.close()
+                throw error
+            }
+            return result
+        }
     }
 
     /// The same handle as a SQLKit database, for hand-written queries.

@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// Deletes rows that can no longer change any answer, every `interval`, so the tables that grow with traffic stay
 /// bounded: idempotency keys past their 24 hours, refresh, emailed and personal access tokens a day after they expired
 /// (personal access tokens also a day after they were revoked), jobs a week after they finished, and rate-limit
-/// buckets idle long enough to have refilled. Every node may run it; the deletes are idempotent. The audit log is kept.
+/// buckets idle long enough to have refilled, and audit events past their retention (400 days by default). Every node
+/// may run it; the deletes are idempotent.
 final class ExpiredRowPurger: Service, Sendable {
     /// How long expired tokens are kept (so a late replay is still recognised for a while).
     static let expiredTokenGrace: TimeInterval = 24 * 3600
@@ -24,9 +25,12 @@ final class ExpiredRowPurger: Service, Sendable {
         var toolCalls = 0
         var events = 0
         var webhookDeliveries = 0
+        var sessions = 0
+        var auditEvents = 0
+        var exports = 0
         var total: Int {
             idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs + toolCalls + events
-                + webhookDeliveries
+                + webhookDeliveries + sessions + auditEvents + exports
         }
     }
 
@@ -35,6 +39,7 @@ final class ExpiredRowPurger: Service, Sendable {
     private let bucketIdleSeconds: Double
     private let activityRetention: TimeInterval
     private let eventRetention: TimeInterval
+    private let auditRetention: TimeInterval
     private let logger: Logger
 
     /// A purger for `database` running every `interval`; buckets idle for `bucketIdleSeconds` are full again and go.
@@ -42,8 +47,9 @@ final class ExpiredRowPurger: Service, Sendable {
     /// older than `eventRetentionDays` (a feed cannot resume from before that: 410).
     init(
         database: DocketDatabase, interval: Duration, bucketIdleSeconds: Int, activityRetentionDays: Int = 90, eventRetentionDays: Int = 7,
-        logger: Logger
+        auditRetentionDays: Int = 400, logger: Logger
     ) {
+        self.auditRetention = TimeInterval(auditRetentionDays) * 86_400
         self.activityRetention = TimeInterval(activityRetentionDays) * 86_400
         self.eventRetention = TimeInterval(eventRetentionDays) * 86_400
         self.database = database
@@ -72,7 +78,8 @@ final class ExpiredRowPurger: Service, Sendable {
                                 "one_time_tokens": "\(counts.oneTimeTokens)", "rate_limit_buckets": "\(counts.rateLimitBuckets)",
                                 "personal_access_tokens": "\(counts.personalAccessTokens)", "finished_jobs": "\(counts.finishedJobs)",
                                 "tool_calls": "\(counts.toolCalls)", "events": "\(counts.events)",
-                                "webhook_deliveries": "\(counts.webhookDeliveries)",
+                                "webhook_deliveries": "\(counts.webhookDeliveries)", "sessions": "\(counts.sessions)",
+                                "audit_events": "\(counts.auditEvents)", "exports": "\(counts.exports)",
                             ])
                     }
                 } catch {
@@ -110,6 +117,12 @@ final class ExpiredRowPurger: Service, Sendable {
         counts.events = try await deleted(sql.delete(from: "events").where("occurred_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
         counts.webhookDeliveries = try await deleted(
             sql.delete(from: "webhook_deliveries").where("created_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
+        counts.sessions = try await deleted(
+            sql.delete(from: "sessions").where("expires_at", .lessThan, SQLBind(tokenCutoff))
+                .orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
+        counts.auditEvents = try await deleted(
+            sql.delete(from: "audit_events").where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-auditRetention))).returning("id"))
+        counts.exports = try await deleted(sql.delete(from: "exports").where("expires_at", .lessThan, SQLBind(Microseconds.of(now))).returning("id"))
         return counts
     }
 

@@ -15,5 +15,10 @@ enum DocketMigrations {
         CreateToolCalls(),
         CreateEvents(),
         CreateWebhooks(),
+        CreateSessions(),
+        AggregateAuditEvents(),
+        CreateEventConsumers(),
+        CreateSagas(),
+        CreateExports(),
     ]
 }

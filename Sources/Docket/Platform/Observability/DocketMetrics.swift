@@ -78,6 +78,30 @@ public final class DocketMetrics: Sendable {
         }
     }
 
+    /// Counts events the relay published to the broker, and failed publish rounds.
+    func relayPublished(_ count: Int) { registry.makeCounter(name: "event_relay_published_total").increment(by: Int64(count)) }
+    func relayFailed() { count("event_relay_failures_total") }
+
+    /// Sets the relay gauges: events in the outbox not yet on the broker, and whether that passed the alert bound.
+    func relayBacklog(_ events: Int, limit: Int) {
+        registry.makeGauge(name: "event_relay_backlog_events").set(Double(events))
+        registry.makeGauge(name: "event_relay_backlog_exceeded").set(Double(events > limit ? 1 : 0))
+    }
+
+    /// Counts a message a consumer handled (`applied`, `duplicate`, `failed`, `dead_lettered`).
+    func consumed(consumer: String, outcome: String) { count("consumer_messages_total", ("consumer", consumer), ("outcome", outcome)) }
+
+    /// Sets a consumer's lag: messages it has not finished, and the age of the newest event it applied when behind.
+    func consumerLag(consumer: String, events: Int, seconds: Double) {
+        registry.makeGauge(name: "consumer_lag_events", labels: [("consumer", consumer)]).set(Double(events))
+        registry.makeGauge(name: "consumer_lag_seconds", labels: [("consumer", consumer)]).set(seconds)
+    }
+
+    /// Sets how many dead letters wait for an operator, per consumer.
+    func deadLetters(consumer: String, count: Int) {
+        registry.makeGauge(name: "consumer_dead_letters", labels: [("consumer", consumer)]).set(Double(count))
+    }
+
     /// Counts an MCP tool call by tool and outcome and records its duration.
     func toolCall(tool: String, outcome: String, duration: Duration) {
         count("mcp_tool_calls_total", ("tool", tool), ("outcome", outcome))

@@ -27,7 +27,9 @@ struct RateLimiter: Sendable {
                 metrics.rateLimited(bucket: bucket.name)
                 let wait = max(1, Int(((1 - tokens) / bucket.policy.refillPerSecond).rounded(.up)))
                 let policy = "\"\(bucket.name)\";q=\(bucket.policy.capacity);w=\(bucket.policy.periodSeconds)"
-                await audit.record(.rateLimited, userID: nil, origin: origin, details: policy, logger: logger)
+                // One audit row per bucket and window, however many requests it refuses.
+                await audit.recordAggregated(
+                    .rateLimited, key: bucket.key, window: bucket.policy.periodSeconds, origin: origin, details: policy, logger: logger)
                 throw AppError(
                     .rateLimited,
                     "Too many requests; try again in \(wait) second(s).",

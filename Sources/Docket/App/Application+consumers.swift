@@ -1,0 +1,28 @@
+import Logging
+import ServiceLifecycle
+
+/// The event transport's services: with a broker, the outbox relay and the consumers reading the broker; without one,
+/// the consumers reading the outbox. Consumers can be turned off (`ConsumerSettings.enabled`), the relay cannot.
+func eventTransport(config: DocketConfig, database: DocketDatabase, events: EventComponents, metrics: DocketMetrics, gate: StartGate, logger: Logger)
+    throws
+    -> [any Service]
+{
+    let consumers: [any EventConsumer] = config.consumers.enabled ? [StatsProjector()] : []
+    let deadLetters = DeadLetterStore(database: database)
+    guard let settings = config.broker else {
+        return consumers.map { consumer in
+            OutboxConsumerRunner(
+                processor: ConsumerProcessor(database: database, consumer: consumer), deadLetters: deadLetters, settings: config.consumers,
+                signal: events.consumerSignal, metrics: metrics, gate: gate, logger: logger)
+        }
+    }
+    let broker = try RedisEventBroker(settings: settings, logger: logger)
+    let relay = OutboxRelay(
+        database: database, broker: broker, settings: settings, signal: events.relaySignal, metrics: metrics, gate: gate, logger: logger)
+    return [BrokerLifetime(broker: broker), relay]
+        + consumers.map { consumer in
+            BrokerConsumerRunner(
+                broker: broker, processor: ConsumerProcessor(database: database, consumer: consumer), deadLetters: deadLetters,
+                settings: config.consumers, metrics: metrics, gate: gate, logger: logger)
+        }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// Publishes the outbox to the broker: each user's events in their order, at least once. One node at a time holds
+/// the relay's lease; it publishes a round of events, then records how far each user's stream is published, so a node
+/// that dies mid-round leaves those events to be published again by the next holder (consumers drop the duplicates).
+/// While the broker is down, writes go on and events wait in the outbox; every node reports the backlog.
+final class OutboxRelay: Service, Sendable {
+    static let leaseName = "event-relay"
+
+    private let database: DocketDatabase
+    private let broker: any EventBroker
+    private let settings: BrokerSettings
+    private let signal: WakeSignal
+    private let metrics: DocketMetrics
+    private let logger: Logger
+    /// Opens once the schema is migrated.
+    private let gate: StartGate
+    private let holder = "relay-" + UUID().uuidString.lowercased()
+    private let store: EventStore
+    private let leases: LeaseStore
+    /// Users read per round, and events per user per round.
+    private let usersPerRound = 200
+    private let eventsPerUser = 500
+
+    init(
+        database: DocketDatabase, broker: any EventBroker, settings: BrokerSettings, signal: WakeSignal, metrics: DocketMetrics, gate: StartGate,
+        logger: Logger
+    ) {
+        self.database = database
+        self.broker = broker
+        self.settings = settings
+        self.signal = signal
+        self.metrics = metrics
+        self.logger = logger
+        self.gate = gate
+        store = EventStore(database: database)
+        leases = LeaseStore(database: database)
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+        try? await leases.release(Self.leaseName, holder: holder, logger: logger)
+    }
+
+    private func loop() async {
+        await gate.wait()
+        let ttl = Duration.seconds(settings.leaseSeconds)
+        var holding = false
+        var renewedAt = ContinuousClock.Instant.now - .seconds(3600)
+        var measuredAt = renewedAt
+        var failures = 0
+        while !Task.isCancelled {
+            if measuredAt.duration(to: .now) >= .seconds(1) {
+                measuredAt = .now
+                await measureBacklog()
+            }
+            if !holding || renewedAt.duration(to: .now) >= ttl / 3 {
+                do {
+                    let held = try await leases.acquire(Self.leaseName, holder: holder, ttl: ttl, logger: logger)
+                    if held != holding {
+                        logger.notice(held ? "event relay lease taken" : "event relay lease lost", metadata: ["holder": .string(holder)])
+                    }
+                    holding = held
+                    renewedAt = .now
+                } catch {
+                    holding = false
+                    logger.warning("event relay lease could not be renewed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+                }
+            }
+            guard holding else {
+                await signal.wait(upTo: ttl / 4)
+                continue
+            }
+            do {
+                let published = try await publishRound()
+                if failures > 0 { logger.notice("event relay publishing again", metadata: ["after_failures": "\(failures)"]) }
+                failures = 0
+                if published == 0 { await signal.wait(upTo: .milliseconds(500)) }
+            } catch {
+                failures += 1
+                metrics.relayFailed()
+                logger.warning(
+                    "event relay could not publish; events wait in the outbox", metadata: ["error": .string("\(error)"), "attempt": "\(failures)"])
+                try? await Task.sleep(for: min(.seconds(5), .milliseconds(100) * (1 << min(failures, 6))))
+            }
+        }
+    }
+
+    /// Publishes up to a round's worth of unpublished events and records the progress; returns how many.
+    func publishRound() async throws -> Int {
+        let sql = database.sql(logger: logger)
+        let streams = try await sql.raw(
+            """
+            SELECT user_id, published_seq, last_seq FROM event_streams WHERE last_seq > published_seq
+            ORDER BY user_id LIMIT \(literal: usersPerRound)
+            """
+        ).all()
+        var messages: [BrokerMessage] = []
+        var progress: [(owner: UUID, seq: Int64)] = []
+        for row in streams {
+            let owner = try row.decode(column: "user_id", as: UUID.self)
+            let published = try row.decode(column: "published_seq", as: Int64.self)
+            let last = try row.decode(column: "last_seq", as: Int64.self)
+            let events = try await store.events(of: owner, after: published, limit: eventsPerUser, logger: logger)
+            messages += events.map(BrokerMessage.init)
+            // No stored events after the mark: they were purged before a broker saw them; nothing is left to publish.
+            progress.append((owner, events.last?.seq ?? last))
+        }
+        guard !progress.isEmpty else { return 0 }
+        try await broker.publish(messages)
+        for (owner, seq) in progress {
+            try await sql.update("event_streams").set("published_seq", to: SQLBind(seq))
+                .where("user_id", .equal, SQLBind(owner)).where("published_seq", .lessThan, SQLBind(seq)).run()
+        }
+        metrics.relayPublished(messages.count)
+        return messages.count
+    }
+
+    /// Events in the outbox that no broker has yet, on this node's gauges.
+    private func measureBacklog() async {
+        do {
+            metrics.relayBacklog(try await Self.backlog(database: database, logger: logger), limit: settings.maxBacklog)
+        } catch {
+            logger.debug("event relay backlog not measured", metadata: ["error": .string(DatabaseFailure.describe(error))])
+        }
+    }
+
+    /// Events committed but not yet published, across all users.
+    static func backlog(database: DocketDatabase, logger: Logger) async throws -> Int {
+        let row = try await database.sql(logger: logger).raw(
+            "SELECT CAST(COALESCE(SUM(last_seq - published_seq), 0) AS BIGINT) AS backlog FROM event_streams WHERE last_seq > published_seq"
+        ).first()
+        return Int(try row?.decode(column: "backlog", as: Int64.self) ?? 0)
+    }
+}

@@ -1,0 +1,65 @@
+import DocketRedis
+import Logging
+
+/// Docket's events on one Redis stream (`docket:events` by default), trimmed to about `maxLength` entries, with
+/// consumer groups for Docket's own consumers and anyone else's. Publishing and acknowledging share one pipelined
+/// connection; each blocking reader gets a connection of its own.
+final class RedisEventBroker: EventBroker {
+    let stream: String
+    private let maxLength: Int
+    private let commands: RedisClient
+    private let readers: ReaderClients
+
+    init(settings: BrokerSettings, logger: Logger) throws {
+        stream = settings.stream
+        maxLength = settings.streamMaxLength
+        commands = try RedisClient(endpoint: settings.endpoint, logger: logger)
+        readers = ReaderClients(endpoint: settings.endpoint, logger: logger)
+    }
+
+    func publish(_ messages: [BrokerMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        _ = try await commands.append(messages.map(\.fields), to: stream, maxLength: maxLength)
+    }
+
+    func createGroup(_ group: String) async throws {
+        try await commands.createGroup(group, on: stream, startingAt: "0")
+    }
+
+    func receive(group: String, consumer: String, limit: Int, wait: Duration) async throws -> [BrokerDelivery] {
+        let reader = try await readers.client(for: "\(group)/\(consumer)")
+        return try await reader.readGroup(group, consumer: consumer, from: stream, count: limit, block: wait).map(Self.delivery)
+    }
+
+    func reclaim(group: String, consumer: String, idle: Duration, limit: Int) async throws -> [BrokerDelivery] {
+        let claimed = try await commands.autoClaim(group: group, consumer: consumer, on: stream, minIdle: idle, count: limit)
+        if !claimed.deleted.isEmpty {
+            // Trimmed away before anyone finished them: nothing left to process.
+            try await commands.acknowledge(claimed.deleted, group: group, on: stream)
+        }
+        return claimed.entries.map(Self.delivery)
+    }
+
+    func acknowledge(_ deliveryIDs: [String], group: String) async throws {
+        try await commands.acknowledge(deliveryIDs, group: group, on: stream)
+    }
+
+    func deliveryCount(of deliveryID: String, group: String) async throws -> Int {
+        let entries = try await commands.pending(group: group, on: stream, start: deliveryID, end: deliveryID, count: 1)
+        return Int(entries.first?.deliveries ?? 0)
+    }
+
+    func backlog(of group: String) async throws -> Int {
+        guard let info = try await commands.groups(of: stream).first(where: { $0.name == group }) else { return 0 }
+        return Int((info.lag ?? 0) + info.pending)
+    }
+
+    func close() async {
+        await commands.close()
+        await readers.closeAll()
+    }
+
+    private static func delivery(_ entry: StreamEntry) -> BrokerDelivery {
+        BrokerDelivery(id: entry.id, message: BrokerMessage(fields: entry.fields), rawFields: entry.fields)
+    }
+}

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Events on a real broker: two Docket nodes on PostgreSQL publishing to Redis, read by an outside consumer.
+
+    DOCKET_TEST_POSTGRES_URL=postgres://… python3 scripts/broker_check.py <docket-binary>
+
+Starts its own Redis (scripts/redis-instance, append-only, with a password), a fresh database and two nodes with
+`DOCKET_BROKER_URL` set, and reads the stream the way README's ten-line consumer does (PyPI `redis`, its own consumer
+group, XREADGROUP, XACK). It proves and measures:
+
+- every stored event of every user reaches the outside consumer; per user, the first delivery of each event id comes
+  in `seq` order, gapless; repeats (at least once) are counted;
+- commit → outside consumer latency under steady writes (p50, p99), and the statistics read model catching up;
+- the broker stopped for BROKER_OUTAGE_SECONDS (30) under write load: every write still succeeds, `/ready` turns 503
+  past `DOCKET_BROKER_MAX_BACKLOG`, and the backlog drains when Redis returns (the publish rate while draining);
+- `kill -9` of the node holding the relay lease while it publishes: the other node's relay takes over (the recovery
+  time: kill → the next event reaching the consumer) and nothing stays unpublished.
+
+Every process it starts is stopped before it exits; all traffic stays on 127.0.0.1; waits are bounded and the whole
+run is cut off after 15 minutes.
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import events_check as ec  # noqa: E402  (HTTP helpers, accounts, node and process handling)
+
+import event_contract  # noqa: E402
+import jsonschema  # noqa: E402
+import redis  # noqa: E402
+
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+STREAM = "docket:events"
+GROUP = "outside-check"
+check = ec.check
+
+
+class OutsideConsumer(threading.Thread):
+    """README's consumer, recording what it receives: (event id, user id, seq, commit time, receive time)."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url = url
+        self.received = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.errors = 0
+        contract = event_contract.load()
+        self.entry_schema = jsonschema.Draft202012Validator(
+            {"$ref": f"{contract.asyncapi_uri}#/components/schemas/BrokerEntry"}, registry=contract.registry,
+            format_checker=jsonschema.FormatChecker())
+        self.invalid = []       # entries that break the documented format (the entry or its CloudEvent)
+
+    def run(self):
+        r = redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=10)
+        try:
+            r.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except redis.ResponseError:
+            pass
+        while not self.stopping.is_set():
+            try:
+                batches = r.xreadgroup(GROUP, "worker-1", {STREAM: ">"}, count=500, block=500) or []
+            except (redis.ConnectionError, redis.TimeoutError):
+                self.errors += 1
+                time.sleep(0.2)
+                continue
+            now = time.time()
+            for _, entries in batches:
+                with self.lock:
+                    for entry_id, fields in entries:
+                        problems = [error.message for error in self.entry_schema.iter_errors(fields)]
+                        if not problems:
+                            problems = event_contract.validate(json.loads(fields["event"]))
+                        if problems:
+                            self.invalid.append((entry_id, problems[:3]))
+                            continue
+                        self.received.append((fields["id"], fields["user_id"], int(fields["seq"]),
+                                              int(fields["occurred_at"]) / 1e6, now))
+                r.xack(STREAM, GROUP, *[entry_id for entry_id, _ in entries])
+
+    def ids(self):
+        with self.lock:
+            return {entry[0] for entry in self.received}
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.received)
+
+
+class Writers:
+    """Threads creating tasks through the given ports until stopped; counts acknowledged and failed writes."""
+
+    def __init__(self, ports, accounts, pause=0.0):
+        self.ports, self.accounts, self.pause = ports, accounts, pause
+        self.stopping = threading.Event()
+        self.acknowledged, self.failed = 0, []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(index,), daemon=True) for index in range(len(accounts))]
+
+    def _run(self, index):
+        account, written = self.accounts[index], 0
+        while not self.stopping.is_set():
+            port = self.ports[(index + written) % len(self.ports)]
+            try:
+                status = ec.http(port, "POST", "/api/v1/tasks", {"title": f"w{index}-{written}"}, token=account.token)[0]
+            except OSError as error:
+                status = f"{type(error).__name__}"
+            with self.lock:
+                if status == 201:
+                    self.acknowledged += 1
+                else:
+                    self.failed.append(status)
+            written += 1
+            if self.pause:
+                time.sleep(self.pause)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+
+def wait_for(predicate, limit):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def all_events(port, accounts):
+    return {account.id: ec.stored_events(port, account) for account in accounts}
+
+
+def verify_delivery(consumer, port, accounts, label):
+    """Every stored event reached the consumer; first deliveries per user in seq order, gapless."""
+    stored = all_events(port, accounts)
+    wanted = {event["id"] for events in stored.values() for event in events}
+    arrived = wait_for(lambda: wanted <= consumer.ids(), 60)
+    missing = len(wanted - consumer.ids())
+    check(arrived, f"{label}: all {len(wanted)} stored events reached the outside consumer ({missing} missing)")
+    received = consumer.snapshot()
+    for account in accounts:
+        first, seen = [], set()
+        for event_id, user_id, seq, _, _ in received:
+            if user_id == account.id and event_id not in seen:
+                seen.add(event_id)
+                first.append(seq)
+        last = stored[account.id][-1]["seq"] if stored[account.id] else 0
+        if not check(first == list(range(1, last + 1)),
+                     f"{label}: {account.label}'s events arrived in seq order, gapless (1…{last}, first deliveries)"):
+            break
+    repeats = len(received) - len({entry[0] for entry in received})
+    print(f"  info {label}: {len(received)} deliveries, {repeats} repeated (at least once)")
+    return stored
+
+
+def scenario_latency(ports, accounts, consumer, count=400):
+    """Steady writes, one at a time: commit → consumer latency."""
+    before = len(consumer.snapshot())
+    started = time.time()
+    for index in range(count):
+        ec.create_task(ports[index % 2], accounts[index % len(accounts)], f"latency {index}")
+    wait_for(lambda: len(consumer.snapshot()) >= before + count, 30)
+    fresh = [entry for entry in consumer.snapshot()[before:] if entry[3] >= started - 1]
+    latencies = sorted((received - committed) * 1000 for _, _, _, committed, received in fresh)
+    if not check(len(latencies) >= count, f"latency: {len(latencies)} of {count} events consumed"):
+        return
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
+    print(f"  info commit → outside consumer over {count} events: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms")
+    check(p99 < 2000, f"latency: p99 {p99:.0f} ms is under 2 s")
+
+
+def scenario_statistics(port, accounts):
+    for account in accounts:
+        ok = wait_for(lambda: (lambda s: s[0] == 200 and s[2]["events_behind"] == 0 and s[2]["as_of_seq"] > 0)(
+            ec.http(port, "GET", "/api/v1/stats", token=account.token)), 30)
+        check(ok, f"statistics: {account.label}'s read model caught up (events_behind 0)")
+
+
+def scenario_outage(ports, accounts, consumer, redis_dir, seconds):
+    """The broker stopped under write load: writes succeed, /ready turns 503, the backlog drains afterwards."""
+    subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "stop", redis_dir], check=True)
+    with Writers(ports, accounts, pause=0.01) as writers:
+        not_ready = wait_for(lambda: ec.http(ports[0], "GET", "/ready")[0] == 503, seconds)
+        time.sleep(max(0.0, seconds - 1))
+    check(not writers.failed, f"outage: {writers.acknowledged} writes during {seconds} s without the broker, "
+                              f"{len(writers.failed)} failed {sorted(set(map(str, writers.failed)))[:5]}")
+    check(not_ready, "outage: /ready answered 503 once the backlog passed DOCKET_BROKER_MAX_BACKLOG")
+    _, _, body = ec.http(ports[0], "GET", "/ready")
+    print(f"  info outage: /ready said {str(body)[:160]}")
+    backlog = sum(len(events) for events in all_events(ports[0], accounts).values()) - len(consumer.ids())
+    restarted = time.time()
+    subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "restart", redis_dir], check=True)
+    stored = {event["id"] for events in all_events(ports[0], accounts).values() for event in events}
+    drained = wait_for(lambda: stored <= consumer.ids(), 120)
+    took = time.time() - restarted
+    arrivals = sorted(entry[4] for entry in consumer.snapshot() if entry[4] >= restarted)
+    flowing = (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    rate = f"{len(arrivals) / flowing:.0f} events/s once flowing" if flowing > 0 else "in one batch"
+    check(drained, f"outage: the {backlog} waiting events reached the consumer {took:.1f} s after Redis restarted "
+                   f"(the relay's reconnect backoff included; first to last arrival {flowing:.2f} s: {rate})")
+    check(wait_for(lambda: ec.http(ports[0], "GET", "/ready")[0] == 200, 30), "outage: /ready is 200 again")
+
+
+def relay_holder(database_url):
+    out = subprocess.run(["psql", database_url, "-tAc", "SELECT holder FROM leases WHERE name = 'event-relay'"],
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def scenario_relay_kill(nodes, processes, logs, accounts, consumer, database_url):
+    """kill -9 of the relay's node mid-publish: the other node's relay takes over; nothing stays unpublished."""
+    holder = relay_holder(database_url)
+    victim = next((index for index, log in enumerate(logs) if holder and holder in open(log, errors="replace").read()), None)
+    if not check(victim is not None, f"relay kill: the lease holder ({holder or 'none'}) is one of the nodes"):
+        return None
+    survivor = 1 - victim
+    with Writers([nodes[victim]], accounts) as writers:
+        time.sleep(1.5)                       # the victim's relay is publishing a stream of fresh events
+        processes[victim].kill()
+        killed = time.time()
+        processes[victim].wait()
+    acknowledged = writers.acknowledged
+    marker = ec.create_task(nodes[survivor], accounts[0], "after the kill")
+    marker_event = ec.stored_events(nodes[survivor], accounts[0])[-1]["id"]
+    arrived = wait_for(lambda: marker_event in consumer.ids(), 60)
+    recovery = time.time() - killed
+    check(arrived and bool(marker), f"relay kill: {acknowledged} writes acknowledged by the killed node; the survivor's relay "
+                                    f"took over: an event written after the kill reached the consumer {recovery:.1f} s after it")
+    check(relay_holder(database_url) not in ("", holder), "relay kill: the lease moved to the surviving node")
+    return survivor
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: broker_check.py <docket-binary>")
+    server_url = os.environ.get("DOCKET_TEST_POSTGRES_URL")
+    if not server_url:
+        sys.exit("broker_check.py needs DOCKET_TEST_POSTGRES_URL (a PostgreSQL server URL)")
+    binary = os.path.abspath(sys.argv[1])
+    seconds = int(os.environ.get("BROKER_OUTAGE_SECONDS", "30"))
+
+    def out_of_time(*_):
+        raise TimeoutError("broker_check ran over 15 minutes")
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(900)
+    work = tempfile.mkdtemp(prefix="docket-broker-")
+    os.chmod(work, 0o755)
+    redis_dir = os.path.join(work, "redis")
+    database = f"docket_broker_{os.getpid()}"
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    database_url = server_url.rsplit("/", 1)[0] + "/" + database
+    processes, consumer = [], None
+    try:
+        password = os.urandom(8).hex()
+        redis_url = subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "start", redis_dir, password],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+        common = {"DATABASE_URL": database_url, "DOCKET_JWT_KEYS_FILE": os.path.join(work, "jwt-keys.json"),
+                  "DOCKET_BROKER_URL": redis_url, "DOCKET_BROKER_MAX_BACKLOG": "200", "DOCKET_RELAY_LEASE_SECONDS": "2",
+                  "DOCKET_LOG_LEVEL": "notice", "DOCKET_RATE_LIMIT_ENABLED": "false"}
+        setup_env = {**os.environ, **ec.COMMON, **common, "DOCKET_DATA_DIR": work}
+        subprocess.run([binary, "keys", "rotate"], env=setup_env, check=True, capture_output=True)
+        subprocess.run([binary, "migrate", "up"], env=setup_env, check=True, capture_output=True)
+        nodes = [ec.start_node(binary, os.path.join(work, f"node{index}"), processes, {**common, "DOCKET_AUTO_MIGRATE": "false"})
+                 for index in range(2)]
+        logs = [os.path.join(work, f"node{index}", "server.log") for index in range(2)]
+        consumer = OutsideConsumer(redis_url)
+        consumer.start()
+        accounts = [ec.Account(nodes[index % 2], f"broker{index}") for index in range(4)]
+
+        print("Two nodes on PostgreSQL, one Redis, an outside consumer group:")
+        scenario_latency(nodes, accounts, consumer)
+        scenario_statistics(nodes[1], accounts)
+        verify_delivery(consumer, nodes[0], accounts, "steady")
+        scenario_outage(nodes, accounts, consumer, redis_dir, seconds)
+        verify_delivery(consumer, nodes[0], accounts, "after the outage")
+        survivor = scenario_relay_kill(nodes, processes, logs, accounts, consumer, database_url)
+        if survivor is not None:
+            verify_delivery(consumer, nodes[survivor], accounts, "after the relay kill")
+            scenario_statistics(nodes[survivor], accounts)
+        check(not consumer.invalid, f"every entry matched asyncapi.yaml's BrokerEntry and its event schema "
+                                    f"({len(consumer.invalid)} did not: {consumer.invalid[:2]})")
+        print(f"  info the outside consumer retried {consumer.errors} reads (while Redis was down)")
+    except Exception as error:
+        check(False, f"the check ran to the end: {type(error).__name__}: {error}")
+    finally:
+        signal.alarm(0)
+        if consumer:
+            consumer.stopping.set()
+            consumer.join(timeout=5)
+        ec.stop_all(processes)
+        subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "stop", redis_dir], capture_output=True)
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], capture_output=True)
+        if ec.results["failed"]:
+            for log in sorted(os.path.join(root, name) for root, _, names in os.walk(work) for name in names
+                              if name == "server.log"):
+                print(f"--- {log} (tail)")
+                print(open(log, errors="replace").read()[-2000:])
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"broker-check: {ec.results['passed']} passed, {ec.results['failed']} failed")
+    sys.exit(1 if ec.results["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()
