@@ -35,6 +35,35 @@ struct ConfigTests {
         #expect(config.shutdownTimeout == .seconds(3))
     }
 
+    @Test("secrets come from NAME_FILE files; both set, an unreadable or an empty file is refused with the _FILE name")
+    func secretsFromFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("docket-secrets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let databaseFile = directory.appendingPathComponent("database-url")
+        try "postgres://u:p@db:5432/docket\n".write(to: databaseFile, atomically: true, encoding: .utf8)
+        let tokenFile = directory.appendingPathComponent("metrics-token")
+        try "scrape-me".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let emptyFile = directory.appendingPathComponent("empty")
+        try "\n".write(to: emptyFile, atomically: true, encoding: .utf8)
+
+        let config = try DocketConfig.load(from: ["DATABASE_URL_FILE": databaseFile.path, "DOCKET_METRICS_TOKEN_FILE": tokenFile.path])
+        #expect(config.database == .postgres(url: "postgres://u:p@db:5432/docket"))
+        #expect(config.server.metricsToken == "scrape-me")
+
+        for (environment, problem) in [
+            (["DATABASE_URL": "postgres://u:p@db/x", "DATABASE_URL_FILE": databaseFile.path], "not both"),
+            (["DATABASE_URL_FILE": directory.appendingPathComponent("missing").path], "cannot read"),
+            (["DATABASE_URL_FILE": emptyFile.path], "is empty"),
+        ] {
+            #expect {
+                try DocketConfig.load(from: environment)
+            } throws: { error in
+                (error as? ConfigError)?.variable == "DATABASE_URL_FILE" && (error as? ConfigError)?.problem.contains(problem) == true
+            }
+        }
+    }
+
     @Test(
         "an invalid value names its variable",
         arguments: [

@@ -2,9 +2,10 @@ import Foundation
 import Logging
 
 extension DocketConfig {
-    /// Reads and validates the configuration from environment variables.
+    /// Reads and validates the configuration from environment variables (secrets also from `NAME_FILE` files).
     /// - Throws: `ConfigError` naming the first variable whose value is unusable.
     public static func load(from environment: [String: String]) throws(ConfigError) -> DocketConfig {
+        let environment = try SecretFileVariables.resolved(environment)
         let reader = EnvironmentReader(environment)
         let dataDirectory = try reader.nonEmptyString("DOCKET_DATA_DIR", default: "./data")
         var config = DocketConfig(

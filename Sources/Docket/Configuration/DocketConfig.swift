@@ -16,6 +16,8 @@ import Logging
 /// - `DOCKET_AUTO_MIGRATE` (boolean, default `true`): `serve` applies pending migrations first.
 /// - `DOCKET_SHUTDOWN_TIMEOUT` (seconds, default `10`): how long in-flight requests may finish after SIGTERM.
 /// - `DOCKET_PURGE_INTERVAL` (seconds, default `3600`, `0` turns it off): how often expired rows are deleted.
+/// - `<NAME>_FILE` for the secrets (`DATABASE_URL`, `DOCKET_BROKER_URL`, `DOCKET_SMTP_URL`, `DOCKET_METRICS_TOKEN`,
+///   the OTLP headers): read the value from that file (`SecretFileVariables`).
 public struct DocketConfig: Sendable {
     /// Address the HTTP server binds.
     public var host: String
