@@ -210,6 +210,8 @@ def main():
     parser.add_argument("--scale", action="store_true", help="also run the data-scale list latency (1k / 100k / 1M rows)")
     parser.add_argument("--binary", default=None, help="an already built docket binary (skips the build)")
     parser.add_argument("--output", default=None, help="result file (default bench/results/<date>-<backend>.json)")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the bare-Hummingbird ceiling (bench/ceiling) that every figure is compared with")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (bench/run installs it)")
@@ -266,6 +268,8 @@ def main():
             "login": ("login.lua", "/api/v1/auth/login", wrk_env),
             "mix": ("mix.lua", "/api/v1/tasks", wrk_env),
         }
+        if not args.no_ceiling:
+            report["ceiling"] = ceiling_run(args.connections, args.duration)
         for name in args.scenarios.split(","):
             script, path, extra_env = scenarios[name]
             for connections in [int(c) for c in args.connections.split(",")]:
@@ -274,6 +278,10 @@ def main():
                     result = run_wrk(script, server.base + path, connections, args.duration, extra_env)
                 result.update({"scenario": name, "connections": connections, "server_cpu_percent": sampler.cpu_percent,
                                "server_peak_rss_mib": round(sampler.peak_rss_kib / 1024, 1), "machine_busy_before": idle})
+                ceiling = next((c for c in report.get("ceiling", []) if c["scenario"] == "ceiling_json"
+                                and c["connections"] == connections), None)
+                if ceiling:
+                    result["percent_of_ceiling"] = round(100 * result["rps"] / ceiling["rps"], 1)
                 results.append(result)
                 log(f"{name:10} c={connections:<4} {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
                     f"p99 {result['p99_ms']:.2f} ms  non2xx {result['non2xx']}  errors {result['socket_errors']}  "
@@ -295,6 +303,47 @@ def main():
         json.dump(report, f, indent=2)
     print_table(report)
     log(f"wrote {output}")
+
+
+def ceiling_run(connections_list, duration):
+    """The bare framework on this machine, now: bench/ceiling (Hummingbird 2 alone, release) answering a fixed small
+    JSON body and a 20-task page from memory, at the same connection counts as Docket."""
+    package = os.path.join(ROOT, "bench", "ceiling")
+    log("building the ceiling server (bench/ceiling, release)")
+    subprocess.run(["swift", "build", "-c", "release"], cwd=package, check=True)
+    binary = os.path.join(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=package,
+                                         capture_output=True, text=True, check=True).stdout.strip(), "Ceiling")
+    port = free_port()
+    process = subprocess.Popen([binary, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        started = time.time()
+        while True:
+            try:
+                if http(base, "GET", "/json")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.time() - started > 30:
+                    raise RuntimeError("the ceiling server did not start in 30 s")
+                time.sleep(0.01)
+        for name, path in [("ceiling_json", "/json"), ("ceiling_tasks", "/tasks")]:
+            for connections in [int(c) for c in connections_list.split(",")]:
+                idle = wait_for_idle()
+                with ProcessSampler(process.pid) as sampler:
+                    result = run_wrk("get.lua", base + path, connections, duration, {})
+                result.update({"scenario": name, "connections": connections, "server_cpu_percent": sampler.cpu_percent,
+                               "server_peak_rss_mib": round(sampler.peak_rss_kib / 1024, 1), "machine_busy_before": idle})
+                rows.append(result)
+                log(f"{name:13} c={connections:<4} {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
+                    f"p99 {result['p99_ms']:.2f} ms")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return rows
 
 
 def login_flood(server, wrk_env, duration):
