@@ -272,7 +272,7 @@ struct CommandLineTests {
         #expect(process.terminationStatus == 0)
         logs = try String(contentsOf: logFile, encoding: .utf8)
         // The server's own account of the shutdown explains a failure here.
-        #expect(response.hasPrefix("HTTP/1.1 201"), "answered \(answeredAfter) s after SIGTERM: \(response)\n\(logs)")
+        #expect(response.hasPrefix("HTTP/1.1 201"), "answered \(answeredAfter) s after SIGTERM (\(connection.endReason)): \(response)\n\(logs)")
         #expect(logs.contains("database closed"))
         #expect(logs.contains("Docket stopped"))
         #expect(!logs.contains("Correct-Horse-9"))

@@ -4,6 +4,8 @@
 protocol EventBroker: Sendable {
     /// Appends `messages` in order.
     func publish(_ messages: [BrokerMessage]) async throws
+    /// Returns once the broker answers (a reconnect and its backoff included); throws if it cannot be reached.
+    func ready() async throws
     /// Creates `group` (reading the stream from its start) unless it exists.
     func createGroup(_ group: String) async throws
     /// Up to `limit` messages no member of `group` has received yet, waiting up to `wait` for the first.

@@ -75,6 +75,18 @@ final class OutboxRelay: Service, Sendable {
                 continue
             }
             do {
+                if failures > 0 {
+                    // Recovering: a reconnect (and its backoff) can outlast the lease, and a round published after
+                    // another node took the lease over is published twice. So first wait for the broker, then renew
+                    // the lease, and only then read the round, which a live connection publishes in milliseconds.
+                    try await broker.ready()
+                    holding = try await leases.acquire(Self.leaseName, holder: holder, ttl: ttl, logger: logger)
+                    renewedAt = .now
+                    guard holding else {
+                        logger.notice("event relay lease lost", metadata: ["holder": .string(holder)])
+                        continue
+                    }
+                }
                 let published = try await publishRound()
                 if failures > 0 { logger.notice("event relay publishing again", metadata: ["after_failures": "\(failures)"]) }
                 failures = 0

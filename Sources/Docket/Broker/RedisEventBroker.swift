@@ -22,6 +22,10 @@ final class RedisEventBroker: EventBroker {
         _ = try await commands.append(messages.map(\.fields), to: stream, maxLength: maxLength)
     }
 
+    func ready() async throws {
+        try await commands.send(RedisCommand("PING"))
+    }
+
     func createGroup(_ group: String) async throws {
         try await commands.createGroup(group, on: stream, startingAt: "0")
     }

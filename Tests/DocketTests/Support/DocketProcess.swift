@@ -89,8 +89,12 @@ final class RawConnection {
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// What ended the last read, or the first failed send: for a failure message ("peer closed", "errno 9", …).
+    private(set) var endReason = "open"
+
     func send(_ text: String) {
-        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(descriptor, $0.baseAddress, $0.count - 1, 0) }
+        let sent = text.utf8CString.withUnsafeBufferPointer { Glibc.send(descriptor, $0.baseAddress, $0.count - 1, 0) }
+        if sent < 0 && endReason == "open" { endReason = "send failed: errno \(errno)" }
     }
 
     /// Reads until the peer closes or the timeout passes.
@@ -101,6 +105,8 @@ final class RawConnection {
             let count = recv(descriptor, &buffer, buffer.count, 0)
             // A signal meant for another thread (a child process of a parallel test exiting) is not the end.
             if count < 0 && errno == EINTR { continue }
+            if count < 0 { endReason = "recv failed: errno \(errno)" }
+            if count == 0 { endReason = "peer closed" }
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
             if let text = String(data: data, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("Content-Length: 0") || text.hasSuffix("}") {
