@@ -58,17 +58,8 @@ final class OutboxRelay: Service, Sendable {
                 await measureBacklog()
             }
             if !holding || renewedAt.duration(to: .now) >= ttl / 3 {
-                do {
-                    let held = try await leases.acquire(Self.leaseName, holder: holder, ttl: ttl, logger: logger)
-                    if held != holding {
-                        logger.notice(held ? "event relay lease taken" : "event relay lease lost", metadata: ["holder": .string(holder)])
-                    }
-                    holding = held
-                    renewedAt = .now
-                } catch {
-                    holding = false
-                    logger.warning("event relay lease could not be renewed", metadata: ["error": .string(DatabaseFailure.describe(error))])
-                }
+                holding = await renewLease(wasHolding: holding, ttl: ttl)
+                renewedAt = .now
             }
             guard holding else {
                 await signal.wait(upTo: ttl / 4)
@@ -80,12 +71,9 @@ final class OutboxRelay: Service, Sendable {
                     // another node took the lease over is published twice. So first wait for the broker, then renew
                     // the lease, and only then read the round, which a live connection publishes in milliseconds.
                     try await broker.ready()
-                    holding = try await leases.acquire(Self.leaseName, holder: holder, ttl: ttl, logger: logger)
+                    holding = await renewLease(wasHolding: holding, ttl: ttl)
                     renewedAt = .now
-                    guard holding else {
-                        logger.notice("event relay lease lost", metadata: ["holder": .string(holder)])
-                        continue
-                    }
+                    guard holding else { continue }
                 }
                 let published = try await publishRound()
                 if failures > 0 { logger.notice("event relay publishing again", metadata: ["after_failures": "\(failures)"]) }
@@ -98,6 +86,21 @@ final class OutboxRelay: Service, Sendable {
                     "event relay could not publish; events wait in the outbox", metadata: ["error": .string("\(error)"), "attempt": "\(failures)"])
                 try? await Task.sleep(for: min(.seconds(5), .milliseconds(100) * (1 << min(failures, 6))))
             }
+        }
+    }
+
+    /// Takes or renews the relay's lease for `ttl`, logging when it changes hands or cannot be renewed; returns whether
+    /// this node holds it.
+    private func renewLease(wasHolding: Bool, ttl: Duration) async -> Bool {
+        do {
+            let held = try await leases.acquire(Self.leaseName, holder: holder, ttl: ttl, logger: logger)
+            if held != wasHolding {
+                logger.notice(held ? "event relay lease taken" : "event relay lease lost", metadata: ["holder": .string(holder)])
+            }
+            return held
+        } catch {
+            logger.warning("event relay lease could not be renewed", metadata: ["error": .string(DatabaseFailure.describe(error))])
+            return false
         }
     }
 
