@@ -1,7 +1,7 @@
 import ArgumentParser
 import Docket
 
-/// `docket`: run the server and administer its database.
+/// `docket`: run the server, administer its database, and use a server as a client (login, tasks, tokens).
 @main
 struct DocketCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +10,7 @@ struct DocketCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, UserCommand.self, KeysCommand.self, SeedCommand.self, DoctorCommand.self,
             CryptoTimingsCommand.self, MCPCommand.self, EventsCommand.self, StatsCommand.self, VersionCommand.self,
+            LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, TasksCommand.self, TokensCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -45,6 +45,16 @@ struct DocketProcess {
         return process
     }
 
+    /// `run` on a thread of its own, for tests whose server runs in this process: a blocking wait on one of the
+    /// few threads of Swift's cooperative pool could starve the server the command is talking to.
+    static func runDetached(_ arguments: [String], environment: [String: String], input: String? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try run(arguments, environment: environment, input: input) })
+            }
+        }
+    }
+
     /// Runs `docket arguments…` to completion with `environment` (plus PATH), feeding `input` to standard input.
     static func run(_ arguments: [String], environment: [String: String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
         let process = make(arguments, environment: environment)

@@ -1,0 +1,94 @@
+import DocketClient
+import Foundation
+
+/// The CLI's saved sign-in: the server's URL, the account's email and the session's tokens, in one JSON file that
+/// only its owner can read (0600, in a 0700 directory), rewritten atomically after every token refresh because the
+/// refresh token rotates.
+actor CredentialsFile: DocketTokenStore {
+    /// What the file holds.
+    struct Contents: Codable {
+        var url: String
+        var email: String
+        var credentials: DocketCredentials
+    }
+
+    let path: URL
+    private var contents: Contents?
+
+    private init(path: URL, contents: Contents?) {
+        self.path = path
+        self.contents = contents
+    }
+
+    /// `$XDG_CONFIG_HOME/docket/credentials.json` (`~/.config/docket/…` when XDG_CONFIG_HOME is unset or relative).
+    static func defaultPath(environment: [String: String]) -> URL {
+        let base: URL
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg)
+        } else {
+            base = URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
+        }
+        return base.appendingPathComponent("docket").appendingPathComponent("credentials.json")
+    }
+
+    /// The file at `path` (which need not exist yet).
+    static func open(_ path: URL) throws -> CredentialsFile {
+        guard let data = FileManager.default.contents(atPath: path.path) else {
+            return CredentialsFile(path: path, contents: nil)
+        }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return CredentialsFile(path: path, contents: try decoder.decode(Contents.self, from: data))
+        } catch {
+            throw CLIFailure(.usage, "\(path.path) is not a credentials file Docket wrote; delete it and run `docket login`")
+        }
+    }
+
+    /// The saved server URL and email, if signed in.
+    var saved: Contents? { contents }
+
+    /// Starts a new sign-in for `url` / `email` (the tokens follow through `save`).
+    func begin(url: String, email: String) {
+        contents = Contents(
+            url: url, email: email, credentials: DocketCredentials(accessToken: "", accessTokenExpiresAt: .distantPast, refreshToken: nil))
+    }
+
+    func load() -> DocketCredentials? {
+        guard let contents, !contents.credentials.accessToken.isEmpty else { return nil }
+        return contents.credentials
+    }
+
+    func save(_ credentials: DocketCredentials?) throws {
+        guard let credentials else {
+            contents = nil
+            try? FileManager.default.removeItem(at: path)
+            return
+        }
+        guard var updated = contents else { return }
+        updated.credentials = credentials
+        contents = updated
+        try write(updated)
+    }
+
+    /// Writes the file through a 0600 temporary file in the same directory and a rename.
+    private func write(_ contents: Contents) throws {
+        let directory = path.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(contents)
+        let temporary = directory.appendingPathComponent(".credentials-\(UUID().uuidString).tmp")
+        let descriptor = Foundation.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw CLIFailure(.failure, "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary.path, path.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CLIFailure(.failure, "cannot write \(path.path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import DocketClient
+import Foundation
+
+/// Prints `value` as one JSON document with sorted keys and RFC 3339 times (what `--json` promises scripts).
+func printJSON<Value: Encodable>(_ value: Value) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    }
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Text for people: aligned columns, colour only on a terminal and never with NO_COLOR set.
+struct TerminalStyle {
+    let colour: Bool
+
+    /// The style for standard output in this environment.
+    static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalStyle {
+        let noColour = !(environment["NO_COLOR"] ?? "").isEmpty || environment["TERM"] == "dumb"
+        return TerminalStyle(colour: isatty(STDOUT_FILENO) == 1 && !noColour)
+    }
+
+    /// `text` in an ANSI colour (`code`: 31 red, 32 green, 33 yellow, 2 dim) when colour is on.
+    func paint(_ text: String, _ code: Int) -> String {
+        colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    /// Rows under a header, each column as wide as its widest cell; `paint` may colour a cell after padding.
+    func table(header: [String], rows: [[String]], paint: (_ column: Int, _ cell: String, _ padded: String) -> String = { $2 })
+        -> String
+    {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String], painted: Bool) -> String {
+            cells.enumerated().map { column, cell in
+                let padded = column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                return painted ? paint(column, cell, padded) : padded
+            }.joined(separator: "  ")
+        }
+        let head = colour ? "\u{1B}[1m" + line(header, painted: false) + "\u{1B}[0m" : line(header, painted: false)
+        return ([head] + rows.map { line($0, painted: true) }).joined(separator: "\n")
+    }
+}
+
+extension TerminalStyle {
+    /// The task table `docket tasks list` prints.
+    func tasks(_ tasks: [DocketTask]) -> String {
+        let rows = tasks.map { task in
+            [task.id, task.status.rawValue, task.priority.rawValue, task.dueDate ?? "-", Self.shortened(task.title, to: 60)]
+        }
+        return table(header: ["ID", "STATUS", "PRIORITY", "DUE", "TITLE"], rows: rows) { column, cell, padded in
+            switch (column, cell) {
+            case (1, "done"): paint(padded, 32)
+            case (1, "in_progress"): paint(padded, 33)
+            case (2, "high"): paint(padded, 31)
+            case (2, "low"), (3, "-"): paint(padded, 2)
+            default: padded
+            }
+        }
+    }
+
+    /// One task, a field per line.
+    func task(_ task: DocketTask) -> String {
+        var lines = [
+            ("id", task.id), ("title", task.title), ("status", task.status.rawValue), ("priority", task.priority.rawValue),
+            ("due", task.dueDate ?? "-"),
+        ]
+        if let description = task.description { lines.append(("description", description)) }
+        if let completed = task.completedAt { lines.append(("completed", completed.formatted(.iso8601))) }
+        lines += [("created", task.createdAt.formatted(.iso8601)), ("updated", task.updatedAt.formatted(.iso8601)), ("version", "\(task.version)")]
+        return lines.map { "\(($0.0 + ":").padding(toLength: 13, withPad: " ", startingAt: 0))\($0.1)" }.joined(separator: "\n")
+    }
+
+    private static func shortened(_ text: String, to length: Int) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count <= length ? flat : String(flat.prefix(length - 1)) + "…"
+    }
+}
+
+/// A task as `--json` prints it: every field of the contract's `Task`, absent values as `null`, so scripts can
+/// rely on each key being there.
+struct TaskJSON: Encodable {
+    let task: DocketTask
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, description, status, priority, version
+        case userID = "user_id"
+        case dueDate = "due_date"
+        case completedAt = "completed_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(task.id, forKey: .id)
+        try container.encode(task.userId, forKey: .userID)
+        try container.encode(task.title, forKey: .title)
+        try container.encode(task.description, forKey: .description)
+        try container.encode(task.status.rawValue, forKey: .status)
+        try container.encode(task.priority.rawValue, forKey: .priority)
+        try container.encode(task.dueDate, forKey: .dueDate)
+        try container.encode(task.completedAt, forKey: .completedAt)
+        try container.encode(task.createdAt, forKey: .createdAt)
+        try container.encode(task.updatedAt, forKey: .updatedAt)
+        try container.encode(task.version, forKey: .version)
+    }
+}
