@@ -3,9 +3,9 @@ import HTTPTypes
 import OpenAPIRuntime
 
 #if canImport(Darwin)
-import OpenAPIURLSession
+    import OpenAPIURLSession
 #else
-import OpenAPIAsyncHTTPClient
+    import OpenAPIAsyncHTTPClient
 #endif
 
 /// Sends the exact JSON merge patch of a task update. The generated `TaskPatch` omits absent fields but cannot
@@ -30,9 +30,9 @@ struct MergePatchMiddleware: ClientMiddleware {
 enum DefaultTransport {
     static func make() -> any ClientTransport {
         #if canImport(Darwin)
-        URLSessionTransport()
+            URLSessionTransport()
         #else
-        AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(30)))
+            AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(30)))
         #endif
     }
 }

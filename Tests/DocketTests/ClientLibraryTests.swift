@@ -3,8 +3,8 @@ import FluentKit
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import SQLKit
 import OpenAPIRuntime
+import SQLKit
 import Testing
 
 @testable import Docket
@@ -193,6 +193,31 @@ struct ClientLibraryTests {
             #expect(Set(seqs).count == 10 && seqs == seqs.sorted())
             #expect(Array(seen.prefix(5)) == titles)
             #expect(Array(seen.suffix(5)) == (0..<5).map { "live \($0)" })
+        }
+    }
+
+    @Test("the README's example lists the signed-in account's open tasks, soonest due first")
+    func readmeExample() async throws {
+        try await TestApp.make(.sqlite).run(.live) { client, _ in
+            let email = uniqueEmail("readme")
+            let owner = try await client.register(email: email)
+            for (title, status, due) in [
+                ("later", "todo", "2030-02-01"), ("sooner", "in_progress", "2030-01-01"), ("finished", "done", "2029-01-01"),
+            ] {
+                _ = try await client.createTask(["title": .string(title), "status": .string(status), "due_date": .string(due)], as: owner)
+            }
+            let port = try #require(client.port)
+            var printed: [String] = []
+            func print(_ items: String...) { printed.append(items.joined(separator: " ")) }
+
+            // The example, as README.md shows it (with this test's server).
+            let docket = DocketClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!)
+            try await docket.signIn(email: email, password: goodPassword)
+            for try await task in docket.tasks(status: [.todo, .inProgress], sort: .dueDate, order: .asc) {
+                print(task.dueDate ?? "—", task.title)
+            }
+
+            #expect(printed == ["2030-01-01 sooner", "2030-02-01 later"])
         }
     }
 

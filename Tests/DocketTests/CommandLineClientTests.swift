@@ -105,7 +105,9 @@ struct CommandLineClientTests {
             let email = uniqueEmail("cli")
             _ = try await client.register(email: email)
             let env = Self.environment(Self.freshConfigHome())
-            #expect(try await DocketProcess.runDetached(["login", "--url", url, "--email", email], environment: env, input: goodPassword + "\n").status == 0)
+            #expect(
+                try await DocketProcess.runDetached(["login", "--url", url, "--email", email], environment: env, input: goodPassword + "\n").status
+                    == 0)
             _ = try await DocketProcess.runDetached(["tasks", "add", "first"], environment: env)
             let limited = try await DocketProcess.runDetached(["tasks", "add", "second"], environment: env)
             #expect(limited.status == 75)

@@ -12,12 +12,14 @@ struct ProbeTests {
         let database: String
     }
 
-    @Test("health answers 200 ok", arguments: TestBackend.all)
+    @Test("health answers 200 ok with the version docket version prints and the contract states", arguments: TestBackend.all)
     func health(backend: TestBackend) async throws {
         try await TestApp.make(backend).run { client, _ in
             let response = try await client.send(.get, "/health")
             #expect(response.status == .ok)
-            #expect(response.text == #"{"status":"ok"}"#)
+            #expect(response.text == #"{"status":"ok","version":"\#(DocketVersion.current)"}"#)
+            let contract = try await client.send(.get, "/openapi.yaml").text
+            #expect(contract.contains("\n  version: \(DocketVersion.current)\n"))
         }
     }
 

@@ -16,21 +16,20 @@ struct ClientOptions: ParsableArguments {
 /// A client for the command: `DOCKET_TOKEN` (a personal access token) when set, else the saved sign-in.
 struct ClientConnection {
     let client: DocketClient
-    let credentials: CredentialsFile?
     let url: String
 
     /// The connection `options` and the environment describe; fails with a one-line reason when there is none.
     static func open(_ options: ClientOptions, environment: [String: String] = ProcessInfo.processInfo.environment) async throws
         -> ClientConnection
     {
-        let file = try CredentialsFile.open(CredentialsFile.defaultPath(environment: environment))
-        let saved = await file.saved
         if let token = environment["DOCKET_TOKEN"], !token.isEmpty {
-            guard let url = options.url ?? environment["DOCKET_URL"] ?? saved?.url else {
+            guard let url = options.url ?? environment["DOCKET_URL"] else {
                 throw CLIFailure(.usage, "DOCKET_TOKEN is set but no server is: pass --url or set DOCKET_URL")
             }
-            return ClientConnection(client: DocketClient(baseURL: try serverURL(url), accessToken: token), credentials: nil, url: url)
+            return ClientConnection(client: DocketClient(baseURL: try serverURL(url), accessToken: token), url: url)
         }
+        let file = try CredentialsFile.open(CredentialsFile.defaultPath(environment: environment))
+        let saved = await file.saved
         guard let saved else {
             throw CLIFailure(.notPermitted, "not signed in: run `docket login --url URL` or set DOCKET_TOKEN")
         }
@@ -39,7 +38,7 @@ struct ClientConnection {
                 .usage, "signed in to \(saved.url), not \(requested): run `docket login --url \(requested)` to switch")
         }
         return ClientConnection(
-            client: DocketClient(baseURL: try serverURL(saved.url), tokenStore: file), credentials: file, url: saved.url)
+            client: DocketClient(baseURL: try serverURL(saved.url), tokenStore: file), url: saved.url)
     }
 
     /// `text` as a server URL: http or https with a host.

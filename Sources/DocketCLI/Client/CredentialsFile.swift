@@ -31,8 +31,9 @@ actor CredentialsFile: DocketTokenStore {
         return base.appendingPathComponent("docket").appendingPathComponent("credentials.json")
     }
 
-    /// The file at `path` (which need not exist yet).
+    /// The file at `path` (which need not exist yet), under the process's lock (`lockForThisProcess`).
     static func open(_ path: URL) throws -> CredentialsFile {
+        try lockForThisProcess(path)
         guard let data = FileManager.default.contents(atPath: path.path) else {
             return CredentialsFile(path: path, contents: nil)
         }
@@ -43,6 +44,20 @@ actor CredentialsFile: DocketTokenStore {
         } catch {
             throw CLIFailure(.usage, "\(path.path) is not a credentials file Docket wrote; delete it and run `docket login`")
         }
+    }
+
+    /// Takes the exclusive lock beside the file, held until the process exits: one client command at a time uses a
+    /// saved session, because two refreshing the same refresh token at once would look like token theft to the
+    /// server (reuse detection revokes the whole session). Scripts that run commands in parallel use DOCKET_TOKEN.
+    static func lockForThisProcess(_ path: URL) throws {
+        let directory = path.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let lockPath = directory.appendingPathComponent("credentials.lock").path
+        let descriptor = Foundation.open(lockPath, O_RDWR | O_CREAT, 0o600)
+        guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else {
+            throw CLIFailure(.failure, "cannot lock \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        // Deliberately left open: the lock ends with the process.
     }
 
     /// The saved server URL and email, if signed in.

@@ -4,7 +4,7 @@ import OpenAPIRuntime
 
 extension APIHandler {
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        .ok(.init(body: .json(.init(status: .ok))))
+        .ok(.init(body: .json(.init(status: .ok, version: DocketVersion.current))))
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
