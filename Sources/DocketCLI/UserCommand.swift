@@ -87,7 +87,12 @@ func withAdminTasks(migrate: Bool = false, _ body: (AdminTasks) async throws -> 
 
 /// Reads one line from standard input without echo when it is a terminal.
 func readPassword() throws -> String {
-    if isatty(STDIN_FILENO) == 1, let prompted = getpass("Password: ") {
+    if isatty(STDIN_FILENO) == 1 {
+        // Never fall back to reading with echo on a terminal.
+        guard let prompted = getpass("Password: ") else {
+            FileHandle.standardError.write(Data("docket: cannot read a password from the terminal\n".utf8))
+            throw ExitCode(2)
+        }
         return String(cString: prompted)
     }
     guard let line = readLine(strippingNewline: true), !line.isEmpty else {

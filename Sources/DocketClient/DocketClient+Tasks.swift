@@ -32,10 +32,12 @@ extension DocketClient {
     }
 
     /// Creates a task. The request carries an `Idempotency-Key` (a new UUID unless given); if the connection breaks
-    /// before the answer arrives, it is sent again with the same key up to `createRetries` times, so the server
-    /// creates the task once however many times it was sent.
+    /// before the answer arrives, it is sent again with the same key up to `createRetries` times (while the server
+    /// may still be working on an earlier attempt, its 409 "in progress" is waited out too), so the server creates
+    /// the task once however many times it was sent.
     public func createTask(_ task: NewDocketTask, idempotencyKey: String = UUID().uuidString) async throws -> DocketTask {
         var attempt = 0
+        var resent = false
         while true {
             do {
                 return try await Self.unwrapping {
@@ -44,8 +46,12 @@ extension DocketClient {
             } catch DocketClientError.transport(let underlying) {
                 attempt += 1
                 if attempt > createRetries { throw DocketClientError.transport(underlying: underlying) }
-                try await Task.sleep(for: .milliseconds(100 * attempt))
+                resent = true
+            } catch let problem as DocketProblem where resent && problem.kind == .conflict && attempt <= createRetries + 5 {
+                // The first attempt is still being processed under this key; its outcome will be replayed.
+                attempt += 1
             }
+            try await Task.sleep(for: .milliseconds(100 * attempt))
         }
     }
 

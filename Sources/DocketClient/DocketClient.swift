@@ -24,18 +24,18 @@ public final class DocketClient: Sendable {
     /// A client for the server at `baseURL`, keeping its credentials in `tokenStore`.
     ///
     /// - Parameters:
-    ///   - transport: how requests travel; the platform's default (AsyncHTTPClient on Linux, URLSession on Apple
+    ///   - transport: how requests travel; `platformTransport()` (AsyncHTTPClient on Linux, URLSession on Apple
     ///     platforms) when nil.
-    ///   - middlewares: run around every authenticated request, innermost last (logging, tests).
+    ///   - middlewares: run around every request made with the session's token (never around sign-in, registration
+    ///     or refresh, which carry the password and the refresh token), innermost last.
     public init(
         baseURL: URL, tokenStore: any DocketTokenStore = InMemoryTokenStore(), transport: (any ClientTransport)? = nil,
         middlewares: [any ClientMiddleware] = [], createRetries: Int = 2
     ) {
-        let transport = transport ?? DefaultTransport.make()
+        let transport = TransportFailureMarker(base: transport ?? Self.platformTransport())
         let serverURL = baseURL
         let anonymous = Client(
-            serverURL: serverURL, configuration: Self.configuration, transport: transport,
-            middlewares: [ProblemMiddleware()] + middlewares)
+            serverURL: serverURL, configuration: Self.configuration, transport: transport, middlewares: [ProblemMiddleware()])
         let session = SessionManager(store: tokenStore) { refreshToken in
             try await Self.unwrapping {
                 let pair = try await anonymous.refreshTokens(body: .json(.init(refreshToken: refreshToken))).ok.body.json
@@ -114,29 +114,25 @@ public final class DocketClient: Sendable {
 
     // MARK: Errors
 
-    /// Runs a generated-client call, turning its wrapped errors back into `DocketProblem` / `DocketClientError`.
+    /// Runs a generated-client call, turning its wrapped errors back into `DocketProblem` / `DocketClientError`:
+    /// problems and transport failures as they were thrown, cancellation as itself, anything else (a body that does
+    /// not decode, a status or content type the contract does not list) as `unexpectedResponse`.
     static func unwrapping<Value>(_ call: () async throws -> Value) async throws -> Value {
         do {
             return try await call()
         } catch let error as ClientError {
-            throw classify(error.underlyingError, response: error.response)
-        } catch let error as DocketProblem {
-            throw error
-        } catch let error as DocketClientError {
-            throw error
+            throw classify(error.underlyingError, status: error.response?.status.code, cause: error.causeDescription)
         } catch {
-            // The generated layer's own errors: an answer the contract does not describe for this call.
-            throw DocketClientError.unexpectedResponse(status: 0, detail: "\(error)")
+            throw classify(error, status: nil, cause: nil)
         }
     }
 
-    private static func classify(_ error: any Error, response: HTTPResponse?) -> any Error {
+    private static func classify(_ error: any Error, status: Int?, cause: String?) -> any Error {
         switch error {
-        case let problem as DocketProblem: return problem
-        case let clientError as DocketClientError: return clientError
-        case is DecodingError:
-            return DocketClientError.unexpectedResponse(status: response?.status.code ?? 0, detail: "\(error)")
-        default: return DocketClientError.transport(underlying: error)
+        case is DocketProblem, is DocketClientError, is CancellationError: return error
+        default:
+            let detail = [cause, "\(error)"].compactMap { $0 }.joined(separator: ": ")
+            return DocketClientError.unexpectedResponse(status: status ?? 0, detail: detail)
         }
     }
 }

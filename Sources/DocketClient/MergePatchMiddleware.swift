@@ -25,14 +25,3 @@ struct MergePatchMiddleware: ClientMiddleware {
         return try await next(request, HTTPBody(patch), baseURL)
     }
 }
-
-/// The transport a client uses when the caller brings none.
-enum DefaultTransport {
-    static func make() -> any ClientTransport {
-        #if canImport(Darwin)
-            URLSessionTransport()
-        #else
-            AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(30)))
-        #endif
-    }
-}

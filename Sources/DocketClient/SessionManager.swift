@@ -6,12 +6,21 @@ actor SessionManager {
     /// Exchanges a refresh token for new credentials (the server rotates it: the old one is spent).
     typealias Refresher = @Sendable (_ refreshToken: String) async throws -> DocketCredentials
 
+    /// A refresh in flight, and the session it belongs to.
+    private struct Attempt {
+        let id: UUID
+        let task: Task<DocketCredentials, any Error>
+    }
+
     private let store: any DocketTokenStore
     private let refresher: Refresher
     private let now: @Sendable () -> Date
     private var credentials: DocketCredentials?
+    private var loading: Task<DocketCredentials?, any Error>?
     private var loaded = false
-    private var refreshing: Task<DocketCredentials, any Error>?
+    /// Grows with every sign-in and sign-out, so a refresh that finishes after one does not bring the old session back.
+    private var generation = 0
+    private var refreshing: Attempt?
     /// How many refreshes this session has performed (what `DocketClient.refreshCount` reports).
     private(set) var refreshCount = 0
 
@@ -21,24 +30,29 @@ actor SessionManager {
         self.now = now
     }
 
-    /// The stored credentials, read once from the store.
+    /// The stored credentials, read from the store once (concurrent first callers share that one read).
     func current() async throws -> DocketCredentials? {
+        if loaded { return credentials }
+        let read = loading ?? Task { [store] in try await store.load() }
+        loading = read
+        let value = try await read.value
         if !loaded {
-            credentials = try await store.load()
+            credentials = value
             loaded = true
         }
         return credentials
     }
 
-    /// Replaces the credentials (sign-in, sign-out) and saves them.
+    /// Replaces the credentials (sign-in, sign-out) and saves them; a refresh still in flight is disowned.
     func replace(with new: DocketCredentials?) async throws {
+        generation += 1
         refreshing = nil
         credentials = new
         loaded = true
         try await store.save(new)
     }
 
-    /// The access token to send now, refreshed first if it is about to expire.
+    /// The access token to send now, refreshed first if it is due.
     func accessToken() async throws -> String {
         guard let credentials = try await current() else {
             throw DocketClientError.signedOut(reason: "not signed in")
@@ -52,32 +66,42 @@ actor SessionManager {
     /// New credentials to use instead of `staleAccessToken`: the ones another caller already obtained, the refresh
     /// already in flight, or a refresh started now.
     func refresh(replacing staleAccessToken: String) async throws -> DocketCredentials {
-        if let refreshing { return try await refreshing.value }
         guard let credentials = try await current() else {
             throw DocketClientError.signedOut(reason: "not signed in")
         }
-        if let refreshing { return try await refreshing.value }
+        if let refreshing { return try await refreshing.task.value }
         if credentials.accessToken != staleAccessToken { return credentials }
         guard let refreshToken = credentials.refreshToken else {
             throw DocketClientError.signedOut(reason: "the access token was refused and cannot be refreshed")
         }
-        let attempt = Task { try await self.exchange(refreshToken) }
+        let generation = self.generation
+        let attempt = Attempt(id: UUID(), task: Task { try await self.exchange(refreshToken, generation: generation) })
         refreshing = attempt
-        defer { refreshing = nil }
-        return try await attempt.value
+        defer {
+            if refreshing?.id == attempt.id { refreshing = nil }
+        }
+        return try await attempt.task.value
     }
 
-    private func exchange(_ refreshToken: String) async throws -> DocketCredentials {
+    /// Performs one refresh and keeps its result, unless the session changed meanwhile.
+    private func exchange(_ refreshToken: String, generation: Int) async throws -> DocketCredentials {
         refreshCount += 1
+        let fresh: DocketCredentials
         do {
-            let fresh = try await refresher(refreshToken)
-            credentials = fresh
-            try await store.save(fresh)
-            return fresh
+            fresh = try await refresher(refreshToken)
         } catch let problem as DocketProblem where problem.status == 401 {
-            credentials = nil
-            try? await store.save(nil)
+            if generation == self.generation {
+                self.generation += 1
+                credentials = nil
+                try? await store.save(nil)
+            }
             throw DocketClientError.signedOut(reason: problem.detail ?? "the session has ended; sign in again")
         }
+        guard generation == self.generation else {
+            throw DocketClientError.signedOut(reason: "signed in or out while the token was being refreshed")
+        }
+        credentials = fresh
+        try await store.save(fresh)
+        return fresh
     }
 }

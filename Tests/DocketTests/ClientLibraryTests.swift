@@ -15,10 +15,10 @@ import Testing
 struct ClientLibraryTests {
     /// A client for the live server `client` talks to.
     static func docket(
-        _ client: any TestClientProtocol, store: any DocketTokenStore = InMemoryTokenStore(), middlewares: [any ClientMiddleware] = []
+        _ client: any TestClientProtocol, store: any DocketTokenStore = InMemoryTokenStore(), transport: (any ClientTransport)? = nil
     ) throws -> DocketClient {
         let port = try #require(client.port)
-        return DocketClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, tokenStore: store, middlewares: middlewares)
+        return DocketClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, tokenStore: store, transport: transport)
     }
 
     /// The refresh tokens issued to the account, oldest first (one per sign-in or refresh).
@@ -74,25 +74,41 @@ struct ClientLibraryTests {
         }
     }
 
-    @Test("a refresh token that was already used or revoked ends the session with signedOut, and the store forgets it")
-    func reusedRefreshTokenSignsOut() async throws {
+    @Test("a refresh token that was already used (rotated) or revoked ends the session with signedOut, and the store forgets it")
+    func spentRefreshTokenSignsOut() async throws {
         try await TestApp.make(.sqlite) { $0.auth.cacheTTL = 0 }.run(.live) { client, _ in
+            // Reused: a copy of the session refreshes after the original already rotated its refresh token.
+            let original = InMemoryTokenStore()
+            try await Self.docket(client, store: original).register(email: uniqueEmail("client"), password: goodPassword, name: "Ada")
+            let issued = try #require(await original.load())
+            let refused = DocketCredentials(accessToken: "not.a.token", accessTokenExpiresAt: .distantFuture, refreshToken: issued.refreshToken)
+            let first = try Self.docket(client, store: InMemoryTokenStore(refused))
+            #expect(try await first.currentUser().name == "Ada")
+            let copy = InMemoryTokenStore(refused)
+            try await Self.expectSignedOut(Self.docket(client, store: copy))
+            #expect(try await copy.load() == nil)
+
+            // Revoked: a copy of a session that signed out.
             let store = InMemoryTokenStore()
             let docket = try Self.docket(client, store: store)
-            try await docket.register(email: uniqueEmail("client"), password: goodPassword, name: "Ada")
-            let copy = try #require(await store.load())
+            try await docket.register(email: uniqueEmail("client"), password: goodPassword, name: "Bea")
+            let saved = try #require(await store.load())
             try await docket.signOut()
             #expect(try await store.load() == nil)
-            await #expect(throws: DocketClientError.self) { _ = try await docket.currentUser() }
+            try await Self.expectSignedOut(docket)
+            let stale = InMemoryTokenStore(saved)
+            try await Self.expectSignedOut(Self.docket(client, store: stale))
+            #expect(try await stale.load() == nil)
+        }
+    }
 
-            let stale = InMemoryTokenStore(copy)
-            let other = try Self.docket(client, store: stale)
-            do {
-                _ = try await other.currentUser()
-                Issue.record("a revoked session still worked")
-            } catch DocketClientError.signedOut {
-                #expect(try await stale.load() == nil)
-            }
+    /// Asserts that the client's next call fails with `signedOut` (not any other error).
+    static func expectSignedOut(_ docket: DocketClient) async throws {
+        do {
+            _ = try await docket.currentUser()
+            Issue.record("a spent session still worked")
+        } catch DocketClientError.signedOut {
+            // Expected.
         }
     }
 
@@ -159,7 +175,7 @@ struct ClientLibraryTests {
     func createIsRetriedIdempotently() async throws {
         try await TestApp.make(.sqlite).run(.live) { client, database in
             let losing = LoseFirstAnswer(operationID: "createTask")
-            let docket = try Self.docket(client, middlewares: [losing])
+            let docket = try Self.docket(client, transport: losing)
             let user = try await docket.register(email: uniqueEmail("client"), password: goodPassword, name: "Ada")
             let task = try await docket.createTask(.init(title: "exactly once"))
             #expect(losing.attempts.withLock { $0 } == 2)
@@ -169,11 +185,13 @@ struct ClientLibraryTests {
         }
     }
 
-    @Test("the live feed is an AsyncSequence of typed events that resumes after a broken connection without gaps or repeats")
+    @Test(
+        "the live feed is an AsyncSequence of typed events that resumes after a broken connection without gaps or repeats",
+        .timeLimit(.minutes(1)))
     func feedResumes() async throws {
         try await TestApp.make(.sqlite) { $0.events.heartbeat = .seconds(1) }.run(.live) { client, _ in
             let breaking = BreakFirstStream(afterEvents: 3)
-            let docket = try Self.docket(client, middlewares: [breaking])
+            let docket = try Self.docket(client, transport: breaking)
             try await docket.register(email: uniqueEmail("client"), password: goodPassword, name: "Ada")
             var titles: [String] = []
             for index in 0..<5 { titles.append(try await docket.createTask(.init(title: "before \(index)")).title) }

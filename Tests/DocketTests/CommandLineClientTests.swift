@@ -88,13 +88,39 @@ struct CommandLineClientTests {
                 column: "n", as: Int.self)
             #expect(count == 1)
 
+            let beforeLogout = try String(contentsOfFile: file, encoding: .utf8)
             let logout = try await docket("logout")
             #expect(logout.status == 0 && !FileManager.default.fileExists(atPath: file))
             let after = try await docket("whoami")
             #expect(after.status == 77 && after.stderr.contains("not signed in"))
             // The server ended the session too: the refresh token saved before is spent.
-            #expect(try await client.refresh(Self.refreshToken(in: saved)).status == .unauthorized)
+            #expect(try await client.refresh(Self.refreshToken(in: beforeLogout)).status == .unauthorized)
             _ = account
+            _ = saved
+        }
+    }
+
+    @Test("tables are coloured on a terminal, and not with NO_COLOR set")
+    func colourOnlyOnATerminal() async throws {
+        try await TestApp.make(.sqlite).run(.live) { client, _ in
+            let url = "http://127.0.0.1:\(try #require(client.port))"
+            let email = uniqueEmail("cli")
+            let owner = try await client.register(email: email)
+            _ = try await client.createTask(["title": "urgent", "priority": "high"], as: owner)
+            let home = Self.freshConfigHome()
+            let login = try await DocketProcess.runDetached(
+                ["login", "--url", url, "--email", email], environment: Self.environment(home), input: goodPassword + "\n")
+            #expect(login.status == 0)
+            func onTerminal(_ extra: [String: String]) async throws -> String {
+                var env = Self.environment(home, extra)
+                env["NO_COLOR"] = extra["NO_COLOR"]
+                env["TERM"] = "xterm"
+                return try await DocketProcess.runOnTerminal(["tasks", "list"], environment: env)
+            }
+            let coloured = try await onTerminal([:])
+            #expect(coloured.contains("\u{1B}[31m") && coloured.contains("urgent"), "\(coloured)")
+            let plain = try await onTerminal(["NO_COLOR": "1"])
+            #expect(plain.contains("urgent") && !plain.contains("\u{1B}["), "\(plain)")
         }
     }
 

@@ -52,6 +52,10 @@ actor CredentialsFile: DocketTokenStore {
     static func lockForThisProcess(_ path: URL) throws {
         let directory = path.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Only its owner may list or enter the directory, even if it existed before with wider permissions.
+        guard chmod(directory.path, 0o700) == 0 else {
+            throw CLIFailure(.failure, "cannot restrict \(directory.path) to its owner: \(String(cString: strerror(errno)))")
+        }
         let lockPath = directory.appendingPathComponent("credentials.lock").path
         let descriptor = Foundation.open(lockPath, O_RDWR | O_CREAT, 0o600)
         guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else {
@@ -63,15 +67,16 @@ actor CredentialsFile: DocketTokenStore {
     /// The saved server URL and email, if signed in.
     var saved: Contents? { contents }
 
-    /// Starts a new sign-in for `url` / `email` (the tokens follow through `save`).
-    func begin(url: String, email: String) {
-        contents = Contents(
-            url: url, email: email, credentials: DocketCredentials(accessToken: "", accessTokenExpiresAt: .distantPast, refreshToken: nil))
+    /// Saves a new sign-in: the server, the account and its first tokens.
+    func start(url: String, email: String, credentials: DocketCredentials?) throws {
+        guard let credentials else { throw CLIFailure(.failure, "the server answered the sign-in without tokens") }
+        let started = Contents(url: url, email: email, credentials: credentials)
+        contents = started
+        try write(started)
     }
 
     func load() -> DocketCredentials? {
-        guard let contents, !contents.credentials.accessToken.isEmpty else { return nil }
-        return contents.credentials
+        contents?.credentials
     }
 
     func save(_ credentials: DocketCredentials?) throws {
@@ -89,7 +94,6 @@ actor CredentialsFile: DocketTokenStore {
     /// Writes the file through a 0600 temporary file in the same directory and a rename.
     private func write(_ contents: Contents) throws {
         let directory = path.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -97,13 +101,15 @@ actor CredentialsFile: DocketTokenStore {
         let temporary = directory.appendingPathComponent(".credentials-\(UUID().uuidString).tmp")
         let descriptor = Foundation.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw CLIFailure(.failure, "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
+        var renamed = false
+        defer { if !renamed { try? FileManager.default.removeItem(at: temporary) } }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: data)
         try handle.synchronize()
         try handle.close()
         guard rename(temporary.path, path.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
             throw CLIFailure(.failure, "cannot write \(path.path): \(String(cString: strerror(errno)))")
         }
+        renamed = true
     }
 }

@@ -20,32 +20,44 @@ struct LoginCommand: AsyncParsableCommand {
         try await runClientCommand {
             let environment = ProcessInfo.processInfo.environment
             let server = try ClientConnection.serverURL(url)
-            let address = try email ?? prompt("Email: ")
-            let password = try readPassword()
+            let address = try email ?? readLine(prompt: "Email: ")
+            let password = try readSecret(prompt: "Password: ")
             let file = try CredentialsFile.open(CredentialsFile.defaultPath(environment: environment))
+            // Sign in first, so a mistyped password leaves the previous session as it was.
+            let fresh = InMemoryTokenStore()
+            let user: DocketUser
+            do {
+                user = try await DocketClient(baseURL: server, tokenStore: fresh).signIn(email: address, password: password)
+            } catch let problem as DocketProblem where problem.kind == .unauthorized {
+                throw CLIFailure(.notPermitted, "invalid email or password")
+            }
             if let previous = await file.saved {
                 // End the previous session rather than leave its refresh token working.
                 try? await DocketClient(baseURL: try ClientConnection.serverURL(previous.url), tokenStore: file).signOut()
             }
-            await file.begin(url: server.absoluteString, email: address)
-            let client = DocketClient(baseURL: server, tokenStore: file)
-            do {
-                let user = try await client.signIn(email: address, password: password)
-                print("signed in to \(server.absoluteString) as \(user.email)")
-            } catch let problem as DocketProblem where problem.kind == .unauthorized {
-                try? await file.save(nil)
-                throw CLIFailure(.notPermitted, "invalid email or password")
-            } catch {
-                try? await file.save(nil)
-                throw error
-            }
+            try await file.start(url: server.absoluteString, email: address, credentials: await fresh.load())
+            print("signed in to \(server.absoluteString) as \(user.email)")
         }
     }
 
-    private func prompt(_ text: String) throws -> String {
-        if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data(text.utf8)) }
-        guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+    private func readLine(prompt: String) throws -> String {
+        if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data(prompt.utf8)) }
+        guard let line = Swift.readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
             throw CLIFailure(.usage, "no email given")
+        }
+        return line
+    }
+
+    /// The password: prompted for without echo on a terminal (never echoed as a fallback), else a line of stdin.
+    private func readSecret(prompt: String) throws -> String {
+        if isatty(STDIN_FILENO) == 1 {
+            guard let typed = getpass(prompt) else { throw CLIFailure(.usage, "cannot read a password from the terminal") }
+            let password = String(cString: typed)
+            guard !password.isEmpty else { throw CLIFailure(.usage, "no password given") }
+            return password
+        }
+        guard let line = Swift.readLine(strippingNewline: true), !line.isEmpty else {
+            throw CLIFailure(.usage, "no password on standard input")
         }
         return line
     }
@@ -80,7 +92,7 @@ struct WhoamiCommand: AsyncParsableCommand {
             let connection = try await ClientConnection.open(options)
             let user = try await connection.client.currentUser()
             if options.json {
-                try printJSON(user)
+                try printJSON(user, keys: JSONKeys.user)
             } else {
                 print("\(user.email) (\(user.name)), \(user.role.rawValue) on \(connection.url)")
             }

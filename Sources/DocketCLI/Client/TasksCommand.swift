@@ -49,7 +49,7 @@ struct TasksCommand: AsyncParsableCommand {
                     if found.count >= wanted { break }
                 }
                 if options.json {
-                    try printJSON(found.map(TaskJSON.init))
+                    try printJSON(found, keys: JSONKeys.task)
                 } else if found.isEmpty {
                     print("no tasks")
                 } else {
@@ -75,7 +75,7 @@ struct TasksCommand: AsyncParsableCommand {
                 let connection = try await ClientConnection.open(options)
                 let task = try await connection.client.createTask(
                     .init(title: title, description: description, status: status, priority: priority, dueDate: due))
-                if options.json { try printJSON(TaskJSON(task: task)) } else { print("added \(task.id)  \(task.title)") }
+                if options.json { try printJSON(task, keys: JSONKeys.task) } else { print("added \(task.id)  \(task.title)") }
             }
         }
     }
@@ -90,7 +90,7 @@ struct TasksCommand: AsyncParsableCommand {
         func run() async throws {
             try await runClientCommand {
                 let task = try await ClientConnection.open(options).client.task(id)
-                if options.json { try printJSON(TaskJSON(task: task)) } else { print(TerminalStyle.current().task(task)) }
+                if options.json { try printJSON(task, keys: JSONKeys.task) } else { print(TerminalStyle.current().task(task)) }
             }
         }
     }
@@ -172,5 +172,5 @@ private func changeTask(_ id: String, _ changes: DocketTaskChanges, options: Cli
     let client = try await ClientConnection.open(options).client
     let current = try await client.task(id)
     let changed = try await client.update(current, changes)
-    if options.json { try printJSON(TaskJSON(task: changed)) } else { print("\(verb) \(changed.id)  \(changed.title)") }
+    if options.json { try printJSON(changed, keys: JSONKeys.task) } else { print("\(verb) \(changed.id)  \(changed.title)") }
 }

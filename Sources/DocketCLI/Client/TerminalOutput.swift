@@ -1,15 +1,38 @@
 import DocketClient
 import Foundation
 
-/// Prints `value` as one JSON document with sorted keys and RFC 3339 times (what `--json` promises scripts).
-func printJSON<Value: Encodable>(_ value: Value) throws {
+/// Prints `value` as one JSON document with sorted keys and RFC 3339 times (what `--json` promises scripts); every
+/// name in `keys` is present in each object, as `null` where the value has none (generated encoders omit them), and
+/// `adding`'s fields are merged into a top-level object.
+func printJSON<Value: Encodable>(_ value: Value, keys: [String] = [], adding extra: [String: String] = [:]) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .custom { date, encoder in
         var container = encoder.singleValueContainer()
         try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    func complete(_ object: Any) -> Any {
+        if let array = object as? [Any] { return array.map(complete) }
+        guard var fields = object as? [String: Any] else { return object }
+        for key in keys where fields[key] == nil { fields[key] = NSNull() }
+        return fields
+    }
+    var document = complete(try JSONSerialization.jsonObject(with: try encoder.encode(value), options: [.fragmentsAllowed]))
+    if !extra.isEmpty, var fields = document as? [String: Any] {
+        fields.merge(extra) { $1 }
+        document = fields
+    }
+    let data = try JSONSerialization.data(
+        withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// The keys of each kind of object `--json` prints, all of the contract's fields.
+enum JSONKeys {
+    static let task = [
+        "id", "user_id", "title", "description", "status", "priority", "due_date", "completed_at", "created_at", "updated_at", "version",
+    ]
+    static let user = ["id", "email", "name", "role", "email_verified", "active", "created_at", "updated_at"]
+    static let accessToken = ["id", "name", "scopes", "prefix", "created_at", "expires_at", "last_used_at", "last_used_ip"]
 }
 
 /// Text for people: aligned columns, colour only on a terminal and never with NO_COLOR set.
@@ -77,35 +100,5 @@ extension TerminalStyle {
     private static func shortened(_ text: String, to length: Int) -> String {
         let flat = text.replacingOccurrences(of: "\n", with: " ")
         return flat.count <= length ? flat : String(flat.prefix(length - 1)) + "…"
-    }
-}
-
-/// A task as `--json` prints it: every field of the contract's `Task`, absent values as `null`, so scripts can
-/// rely on each key being there.
-struct TaskJSON: Encodable {
-    let task: DocketTask
-
-    enum CodingKeys: String, CodingKey {
-        case id, title, description, status, priority, version
-        case userID = "user_id"
-        case dueDate = "due_date"
-        case completedAt = "completed_at"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(task.id, forKey: .id)
-        try container.encode(task.userId, forKey: .userID)
-        try container.encode(task.title, forKey: .title)
-        try container.encode(task.description, forKey: .description)
-        try container.encode(task.status.rawValue, forKey: .status)
-        try container.encode(task.priority.rawValue, forKey: .priority)
-        try container.encode(task.dueDate, forKey: .dueDate)
-        try container.encode(task.completedAt, forKey: .completedAt)
-        try container.encode(task.createdAt, forKey: .createdAt)
-        try container.encode(task.updatedAt, forKey: .updatedAt)
-        try container.encode(task.version, forKey: .version)
     }
 }

@@ -26,18 +26,13 @@ struct TokensCommand: AsyncParsableCommand {
                 let scopes: [DocketTokenScope] = scope.isEmpty ? [.tasksRead, .tasksWrite] : scope
                 let created = try await client.createAccessToken(name: name, scopes: scopes, expiresInDays: expiresInDays)
                 if options.json {
-                    try printJSON(TokenCreated(token: created.token, metadata: created.metadata))
+                    try printJSON(created.metadata, keys: JSONKeys.accessToken + ["token"], adding: ["token": created.token])
                 } else {
                     print(created.token)
                     FileHandle.standardError.write(
                         Data("created \(created.metadata.id) (\(name)); the secret above is shown only once\n".utf8))
                 }
             }
-        }
-
-        private struct TokenCreated: Encodable {
-            let token: String
-            let metadata: DocketAccessToken
         }
     }
 
@@ -50,7 +45,7 @@ struct TokensCommand: AsyncParsableCommand {
             try await runClientCommand {
                 let tokens = try await ClientConnection.open(options).client.accessTokens()
                 if options.json {
-                    try printJSON(tokens)
+                    try printJSON(tokens, keys: JSONKeys.accessToken)
                 } else if tokens.isEmpty {
                     print("no tokens")
                 } else {

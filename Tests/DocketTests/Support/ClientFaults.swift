@@ -1,15 +1,18 @@
+import DocketClient
 import Foundation
 import HTTPTypes
 import OpenAPIRuntime
 import Synchronization
 
-/// What a dropped connection looks like to the client.
+/// What a dropped connection looks like to the client's transport.
 struct SimulatedConnectionDrop: Error {}
 
-/// Lets the first request of one operation reach the server and complete there, then loses its answer, as when a
-/// connection drops after the server committed: what an idempotent retry must survive.
-final class LoseFirstAnswer: ClientMiddleware, Sendable {
+/// The platform transport, except that the first request of one operation reaches the server and completes there
+/// while its answer is lost, as when a connection drops after the server committed: what an idempotent retry must
+/// survive.
+final class LoseFirstAnswer: ClientTransport, Sendable {
     let operationID: String
+    let base = DocketClient.platformTransport()
     /// How many times the operation was sent.
     let attempts = Mutex(0)
 
@@ -17,25 +20,24 @@ final class LoseFirstAnswer: ClientMiddleware, Sendable {
         self.operationID = operationID
     }
 
-    func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
-        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
-    ) async throws -> (HTTPResponse, HTTPBody?) {
-        guard operationID == self.operationID else { return try await next(request, body, baseURL) }
+    func send(_ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String) async throws -> (HTTPResponse, HTTPBody?) {
+        guard operationID == self.operationID else { return try await base.send(request, body: body, baseURL: baseURL, operationID: operationID) }
         let attempt = attempts.withLock {
             $0 += 1
             return $0
         }
-        let (response, responseBody) = try await next(request, body, baseURL)
+        let (response, responseBody) = try await base.send(request, body: body, baseURL: baseURL, operationID: operationID)
         guard attempt == 1 else { return (response, responseBody) }
         if let responseBody { _ = try await Data(collecting: responseBody, upTo: 1 << 20) }
         throw SimulatedConnectionDrop()
     }
 }
 
-/// Breaks the first event stream right after its `afterEvents`-th event, as a dropped connection would.
-final class BreakFirstStream: ClientMiddleware, Sendable {
+/// The platform transport, except that the first event stream breaks right after its `afterEvents`-th event, as a
+/// dropped connection would.
+final class BreakFirstStream: ClientTransport, Sendable {
     let afterEvents: Int
+    let base = DocketClient.platformTransport()
     /// How many event streams were opened.
     let connections = Mutex(0)
 
@@ -43,11 +45,8 @@ final class BreakFirstStream: ClientMiddleware, Sendable {
         self.afterEvents = afterEvents
     }
 
-    func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
-        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
-    ) async throws -> (HTTPResponse, HTTPBody?) {
-        let (response, responseBody) = try await next(request, body, baseURL)
+    func send(_ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String) async throws -> (HTTPResponse, HTTPBody?) {
+        let (response, responseBody) = try await base.send(request, body: body, baseURL: baseURL, operationID: operationID)
         guard operationID == "getEvents", let responseBody else { return (response, responseBody) }
         let number = connections.withLock {
             $0 += 1

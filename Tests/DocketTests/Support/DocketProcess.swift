@@ -55,6 +55,27 @@ struct DocketProcess {
         }
     }
 
+    /// Runs `docket arguments…` with a pseudo-terminal as its standard output (through util-linux `script`) and
+    /// returns what it printed there.
+    static func runOnTerminal(_ arguments: [String], environment: [String: String]) async throws -> String {
+        let process = make([], environment: environment)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let command = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
     /// Runs `docket arguments…` to completion with `environment` (plus PATH), feeding `input` to standard input.
     static func run(_ arguments: [String], environment: [String: String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
         let process = make(arguments, environment: environment)
