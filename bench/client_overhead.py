@@ -11,11 +11,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PASSWORD, Server, free_port, http, log, seed  # noqa: E402
+from harness import log, seeded_server_with_token  # noqa: E402
 
 
 def timed(command, env=None):
@@ -32,15 +31,7 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="docket-bench-client-")
-    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning", "DOCKET_RATE_LIMIT_ENABLED": "false"}
-    email = "bench@example.com"
-    seed(args.binary, env, email, 200)
-    server = Server(args.binary, env)
-    server.start()
-    try:
-        session = http(server.base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})[1]["access_token"]
-        pat = http(server.base, "POST", "/api/v1/tokens", {"name": "bench", "scopes": ["tasks:read"]}, token=session)[1]["token"]
+    with seeded_server_with_token(args.binary, "docket-bench-client-", 200, ["tasks:read"]) as (server, pat, work):
         client_env = {"PATH": os.environ.get("PATH", "/usr/bin"), "DOCKET_TOKEN": pat, "DOCKET_URL": server.base,
                       "XDG_CONFIG_HOME": work, "HOME": work}
         client_command = [args.binary, "tasks", "list", "--limit", "20", "--json"]
@@ -60,8 +51,6 @@ def main():
             f"the client adds {statistics.median(client) - statistics.median(curl):.1f} ms per call "
             f"(p90 {sorted(client)[int(len(client) * 0.9)]:.1f} vs {sorted(curl)[int(len(curl) * 0.9)]:.1f} ms); "
             f"`docket version` alone (process start, no request) {statistics.median(startup):.1f} ms")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Run it through bench/run (which installs wrk). Everything it starts listens on l
 in time, and every process it starts is stopped before it exits.
 """
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -170,6 +171,26 @@ def seed(binary, env, email, tasks, others=0, per_other=0):
     if result.returncode != 0:
         raise RuntimeError(f"seeding failed: {result.stderr}")
     log(result.stdout.strip())
+
+
+@contextlib.contextmanager
+def seeded_server_with_token(binary, prefix, tasks, scopes):
+    """A started `docket serve` on a fresh SQLite data directory, `tasks` tasks seeded for bench@example.com, and a
+    personal access token of that account with `scopes`; yields (server, token, workdir), then stops the server and
+    removes the directory."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning", "DOCKET_RATE_LIMIT_ENABLED": "false"}
+    email = "bench@example.com"
+    server = Server(binary, env)
+    try:
+        seed(binary, env, email, tasks)
+        server.start()
+        session = http(server.base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})[1]["access_token"]
+        token = http(server.base, "POST", "/api/v1/tokens", {"name": "bench", "scopes": list(scopes)}, token=session)[1]["token"]
+        yield server, token, work
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def deep_cursor(server, token, pages, query="limit=20"):

@@ -5,14 +5,12 @@ wrk on 127.0.0.1. Usage: bench/mcp_vs_rest.py BINARY [--duration S] [--connectio
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PASSWORD, Server, free_port, http, log, run_wrk, seed, wait_for_idle  # noqa: E402
+from harness import log, run_wrk, seeded_server_with_token, wait_for_idle  # noqa: E402
 
 
 def open_session(base, token):
@@ -38,15 +36,7 @@ def main():
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="docket-bench-mcp-")
-    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning", "DOCKET_RATE_LIMIT_ENABLED": "false"}
-    email = "bench@example.com"
-    seed(args.binary, env, email, 200)
-    server = Server(args.binary, env)
-    server.start()
-    try:
-        session_token = http(server.base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})[1]["access_token"]
-        pat = http(server.base, "POST", "/api/v1/tokens", {"name": "bench", "scopes": ["tasks:read"]}, token=session_token)[1]["token"]
+    with seeded_server_with_token(args.binary, "docket-bench-mcp-", 200, ["tasks:read"]) as (server, pat, _):
         mcp_session = open_session(server.base, pat)
         wrk_env = {"BENCH_TOKEN": pat, "BENCH_SESSION": mcp_session}
         for connections in args.connections:
@@ -61,9 +51,6 @@ def main():
             rest, mcp = statistics.median(rates["rest"]), statistics.median(rates["mcp"])
             print(f"c{connections}: GET /api/v1/tasks {rest:.0f} req/s, MCP list_tasks {mcp:.0f} calls/s "
                   f"(ratio {mcp / rest:.2f}; medians of {args.rounds} × {args.duration} s)", flush=True)
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
