@@ -33,9 +33,8 @@ public final class DocketClient: Sendable {
         middlewares: [any ClientMiddleware] = [], createRetries: Int = 2
     ) {
         let transport = TransportFailureMarker(base: transport ?? Self.platformTransport())
-        let serverURL = baseURL
         let anonymous = Client(
-            serverURL: serverURL, configuration: Self.configuration, transport: transport, middlewares: [ProblemMiddleware()])
+            serverURL: baseURL, configuration: Self.configuration, transport: transport, middlewares: [ProblemMiddleware()])
         let session = SessionManager(store: tokenStore) { refreshToken in
             try await Self.unwrapping {
                 let pair = try await anonymous.refreshTokens(body: .json(.init(refreshToken: refreshToken))).ok.body.json
@@ -47,7 +46,7 @@ public final class DocketClient: Sendable {
         self.session = session
         self.anonymous = anonymous
         self.api = Client(
-            serverURL: serverURL, configuration: Self.configuration, transport: transport,
+            serverURL: baseURL, configuration: Self.configuration, transport: transport,
             middlewares: [ProblemMiddleware(), BearerTokenMiddleware(session: session), MergePatchMiddleware()] + middlewares)
     }
 

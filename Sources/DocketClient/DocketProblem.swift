@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 
 /// An RFC 9457 problem the server answered with: what went wrong, why, and when to retry.
 public struct DocketProblem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -38,7 +39,8 @@ public struct DocketProblem: Error, Sendable, Equatable, CustomStringConvertible
     ) {
         self.status = status
         self.type = type ?? "about:blank"
-        self.title = title ?? HTTPStatusText.reason(status)
+        let reason = HTTPResponse.Status(code: status).reasonPhrase
+        self.title = title ?? (reason.isEmpty ? "HTTP \(status)" : reason)
         self.detail = detail
         self.fieldErrors = fieldErrors
         self.retryAfter = retryAfter
@@ -95,27 +97,6 @@ public enum DocketClientError: Error, Sendable, CustomStringConvertible {
         case .signedOut(let reason): "signed out: \(reason)"
         case .transport(let underlying): "could not reach the server: \(underlying)"
         case .unexpectedResponse(let status, let detail): "unexpected response (HTTP \(status)): \(detail)"
-        }
-    }
-}
-
-/// Reason phrases for statuses whose problem body is missing or unreadable.
-enum HTTPStatusText {
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 409: "Conflict"
-        case 410: "Gone"
-        case 412: "Precondition Failed"
-        case 413: "Content Too Large"
-        case 415: "Unsupported Media Type"
-        case 422: "Unprocessable Content"
-        case 429: "Too Many Requests"
-        case 503: "Service Unavailable"
-        default: "HTTP \(status)"
         }
     }
 }
