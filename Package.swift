@@ -58,6 +58,8 @@ let package = Package(
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
         ),
+        // sqlite-nio's bundled SQLite, called directly by the read pool (declarations only; see its shim.h).
+        .systemLibrary(name: "CBundledSQLite"),
         .target(
             name: "DocketRedis",
             dependencies: [
@@ -73,6 +75,7 @@ let package = Package(
                 "DocketAPI",
                 "DocketRedis",
                 "CArgon2",
+                "CBundledSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

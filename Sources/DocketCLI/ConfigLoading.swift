@@ -21,7 +21,7 @@ func failAndExit(_ what: String, _ error: any Error) -> ExitCode {
 
 extension DocketConfig {
     /// The process logger in the configured format.
-    func makeLogger() -> Logger {
-        Logger.docket(level: logLevel, format: logFormat)
+    func makeLogger(sink: LogSink = .standardOutput()) -> Logger {
+        Logger.docket(level: logLevel, format: logFormat, sink: sink)
     }
 }

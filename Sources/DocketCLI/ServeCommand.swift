@@ -9,9 +9,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfigOrExit()
-        let logger = config.makeLogger()
+        // Request lines go through a writer thread; whatever is still buffered is written before the process ends.
+        let sink = LogSink.standardOutput(buffered: true)
+        defer { sink.flush() }
+        let logger = config.makeLogger(sink: sink)
         do {
-            let app = try await buildApplication(config: config, logger: logger)
+            let app = try await buildApplication(config: config, logger: logger, logSink: sink)
             var groupConfig = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfig.maximumGracefulShutdownDuration = config.shutdownTimeout
             groupConfig.maximumCancellationDuration = .seconds(2)
@@ -19,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("Docket stopped")
         } catch {
             logger.critical("Docket could not run", metadata: ["error": .string(String(describing: error))])
+            sink.flush()
             throw failAndExit("could not run", error)
         }
     }

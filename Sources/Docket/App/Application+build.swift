@@ -11,8 +11,9 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 import ServiceLifecycle
 
-/// Builds the whole application from its configuration (`App/` is the only place that knows every concrete type).
-public func buildApplication(config: DocketConfig, logger: Logger) async throws -> some ApplicationProtocol {
+/// Builds the whole application from its configuration (`App/` is the only place that knows every concrete type);
+/// lines `logSink` drops are counted in the metrics.
+public func buildApplication(config: DocketConfig, logger: Logger, logSink: LogSink? = nil) async throws -> some ApplicationProtocol {
     let database = try DocketDatabase(
         location: config.database, poolSize: config.databasePoolSize, poolTimeout: .milliseconds(Int64(config.databasePoolTimeoutMilliseconds)),
         logger: logger)
@@ -23,9 +24,9 @@ public func buildApplication(config: DocketConfig, logger: Logger) async throws 
             OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger)
         }
     let tracing = try RequestTracing.make(config.tracing, logger: logger)
-    return try await buildApplication(
-        config: config, database: database, mailer: mailer, metrics: DocketMetrics(tracer: tracing?.tracer), tracing: tracing,
-        logger: logger)
+    let metrics = DocketMetrics(tracer: tracing?.tracer)
+    logSink?.countDrops(in: metrics.logLinesDropped)
+    return try await buildApplication(config: config, database: database, mailer: mailer, metrics: metrics, tracing: tracing, logger: logger)
 }
 
 /// Builds the application around an already opened database, a mailer, a metrics registry and optional tracing
@@ -42,10 +43,14 @@ func buildApplication(
     let endpoints = try await buildHandler(
         config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, events: events,
         logger: logger)
-    let router = try buildRouter(config: config, endpoints: endpoints, metrics: metrics, tracing: tracing)
+    let requestIDs = RequestIDGenerator()
+    let router = try buildRouter(config: config, endpoints: endpoints, metrics: metrics, tracing: tracing, requestIDs: requestIDs)
+    let responder = HealthFastPath(
+        fallback: router.buildResponder(), requestIDs: requestIDs, metrics: config.server.metricsEnabled ? metrics : nil,
+        enabled: config.server.tlsCertificateFile == nil && tracing == nil && logger.logLevel > .debug)
     let scheme = config.server.tlsCertificateFile == nil ? "http" : "https"
     var app = Application(
-        router: router,
+        responder: responder,
         server: try serverBuilder(config.server, heartbeat: config.events.heartbeat, eventSocket: endpoints.eventSocket),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         // Services stop in reverse order: the job worker and the purger before the database closes.

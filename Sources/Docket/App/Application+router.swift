@@ -4,7 +4,9 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 
 /// Builds the router: middleware in order (outermost first), then every operation of the contract, then `/mcp`.
-func buildRouter(config: DocketConfig, endpoints: Endpoints, metrics: DocketMetrics, tracing: RequestTracing?) throws
+func buildRouter(
+    config: DocketConfig, endpoints: Endpoints, metrics: DocketMetrics, tracing: RequestTracing?, requestIDs: RequestIDGenerator
+) throws
     -> Router<DocketRequestContext>
 {
     let recorder = RouteRecorder()
@@ -13,7 +15,7 @@ func buildRouter(config: DocketConfig, endpoints: Endpoints, metrics: DocketMetr
     let classifier = ErrorClassifier(routes: RouteTable(routes), maxBodyBytes: config.maxBodyBytes)
 
     let router = Router(context: DocketRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestIDMiddleware(generator: requestIDs))
     router.add(middleware: ClientAddressMiddleware(trustedProxies: config.server.trustedProxies, servesTLS: config.server.tlsCertificateFile != nil))
     if let tracing { router.add(middleware: TracingMiddleware(tracing: tracing)) }
     if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }

@@ -74,7 +74,7 @@ struct TaskListQuery: Sendable {
 
     /// `SELECT` of one page, ordered by the sort column then id, after the cursor position when there is one.
     func pageSQL() -> SQLQueryString {
-        var query: SQLQueryString = "SELECT * FROM tasks WHERE \(filterSQL())"
+        var query: SQLQueryString = "SELECT \(TaskRecord.columnList) FROM tasks WHERE \(filterSQL())"
         let direction = descending ? "DESC" : "ASC"
         let comparison = descending ? "<" : ">"
         if let after {

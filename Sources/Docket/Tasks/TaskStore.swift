@@ -20,23 +20,26 @@ struct TaskStore: Sendable {
         try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").models(tasks, nilEncodingStrategy: .asNil).run() }
     }
 
-    /// The owner's task with `id`, or nil (whether it is missing or someone else's).
+    /// The owner's task with `id`, or nil (whether it is missing or someone else's); on SQLite from the read pool.
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
-        try await find(id, owner: owner, on: sql(logger))
+        guard let reads = database.sqliteReads else { return try await find(id, owner: owner, on: sql(logger)) }
+        return try await metrics.timed("task_get") { try await reads.first(Self.findSQL(id, owner: owner)) { try TaskRecord(sqliteRow: $0) } }
     }
 
     /// The owner's task with `id` read through `sql` (inside a transaction, say).
     func find(_ id: UUID, owner: UUID, on sql: any SQLDatabase) async throws -> TaskRecord? {
-        try await metrics.timed("task_get") {
-            try await sql.select().column("*").from("tasks")
-                .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
-                .first().map { try TaskRecord(row: $0) }
-        }
+        try await metrics.timed("task_get") { try await sql.raw(Self.findSQL(id, owner: owner)).first().map { try TaskRecord(row: $0) } }
+    }
+
+    private static func findSQL(_ id: UUID, owner: UUID) -> SQLQueryString {
+        "SELECT \(TaskRecord.columnList) FROM tasks WHERE id = \(bind: id) AND user_id = \(bind: owner)"
     }
 
     /// Whether a task with `id` exists for anyone (decides 403 versus 404 after an owner-scoped miss).
     func exists(_ id: UUID, logger: Logger) async throws -> Bool {
-        try await sql(logger).select().column("id").from("tasks").where("id", .equal, SQLBind(id)).first() != nil
+        let query: SQLQueryString = "SELECT id FROM tasks WHERE id = \(bind: id)"
+        if let reads = database.sqliteReads { return try await reads.first(query) { _ in true } ?? false }
+        return try await sql(logger).raw(query).first() != nil
     }
 
     /// Writes `task` through `sql` (the change's transaction) if the stored version is still `expectedVersion`; false
@@ -65,9 +68,15 @@ struct TaskStore: Sendable {
         return try await !query.returning("id").all().isEmpty
     }
 
-    /// One page of the owner's tasks for `query`, plus the total when asked.
+    /// One page of the owner's tasks for `query`, plus the total when asked; on SQLite from the read pool.
     func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
-        try await list(query, on: sql(logger))
+        guard let reads = database.sqliteReads else { return try await list(query, on: sql(logger)) }
+        let rows = try await metrics.timed("task_list") { try await reads.all(query.pageSQL()) { try TaskRecord(sqliteRow: $0) } }
+        var total: Int?
+        if query.includeTotal {
+            total = try await reads.first(query.countSQL()) { Int($0.int64(0)) }
+        }
+        return (rows, total)
     }
 
     /// `list(_:logger:)` through `sql` (inside a transaction, say).

@@ -12,8 +12,11 @@ extension APIHandler {
         let caller = try await requireUser(.scope(.tasksWrite))
         // The raw header: the generated layer percent-decodes header values, which would make `a%41` and `aA` one key.
         let idempotencyKey = try Self.checkedIdempotencyKey(request.head.headerFields[HTTPField.Name("Idempotency-Key")!])
+        // Only a keyed request is ever compared with another, so only a keyed one is hashed.
+        let fingerprint = try idempotencyKey.map { _ in RequestFingerprint(rawBody: try request.context.collectedBody ?? ByteBuffer(), decoded: body)
+        }
         let task = try await tasks.create(
-            NewTask(body), requestHash: try RequestFingerprint.of(body), idempotencyKey: idempotencyKey, owner: caller.id,
+            NewTask(body), fingerprint: fingerprint, idempotencyKey: idempotencyKey, owner: caller.id,
             source: try changeSource(caller), logger: requestLogger)
         return .created(
             .init(headers: .init(location: "/api/v1/tasks/\(task.id.uuidString.lowercased())", eTag: ETag.of(task)), body: .json(.init(task))))

@@ -39,6 +39,6 @@ struct RequestIDMiddleware: RouterMiddleware {
         return parts[1].lowercased()
     }
 
-    /// Makes request IDs for this router.
-    let generator = RequestIDGenerator()
+    /// Makes request IDs for this router (shared with the `/health` fast path).
+    let generator: RequestIDGenerator
 }

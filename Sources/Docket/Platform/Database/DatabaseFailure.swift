@@ -36,6 +36,8 @@ enum DatabaseFailure {
                 // Every extended I/O error (shared memory, fsync, truncate, …) is the storage failing, not the client.
                 return String(describing: sqlite.reason).hasPrefix("ioError")
             }
+        case let read as SQLiteReadError:
+            return read.isUnavailable
         case let psql as PSQLError:
             switch psql.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,

@@ -23,10 +23,13 @@ public final class DocketDatabase: Service, Sendable {
     /// On SQLite, write transactions of this process take turns here, so none waits out SQLite's busy timeout on a
     /// blocking thread while the transaction it waits for needs a thread to finish (other processes still use it).
     private let sqliteWriters = AsyncLock()
+    /// On SQLite, read-only connections on threads of their own for the hot reads (`DOCKET_DB_POOL_SIZE` of them).
+    let sqliteReads: SQLiteReadPool?
 
     /// Opens (lazily) the database at `location`; creates the SQLite file's directory when missing. SQLite's blocking
     /// calls run on `threadPool`. On PostgreSQL, `poolSize` connections per event loop, each waited for at most
-    /// `poolTimeout` (`DOCKET_DB_POOL_SIZE`, `DOCKET_DB_POOL_TIMEOUT_MS`).
+    /// `poolTimeout` (`DOCKET_DB_POOL_SIZE`, `DOCKET_DB_POOL_TIMEOUT_MS`); on SQLite, `poolSize` read-only connections
+    /// beside the writer.
     public init(
         location: DatabaseLocation,
         poolSize: Int = 4,
@@ -49,7 +52,9 @@ public final class DocketDatabase: Service, Sendable {
                 .sqlite(.init(storage: .file(path: path), enableForeignKeys: true), connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace),
                 as: .sqlite
             )
+            sqliteReads = SQLiteReadPool(path: path, size: poolSize)
         case .postgres(let url):
+            sqliteReads = nil
             var configuration = try SQLPostgresConfiguration(url: url)
             configuration.coreConfiguration.options.connectTimeout = .seconds(5)
             databases.use(
@@ -158,6 +163,7 @@ public final class DocketDatabase: Service, Sendable {
     private func shutDown() async {
         let handle = databases.database(logger: logger, on: eventLoopGroup.any())
         closedHandle.withLock { if $0 == nil { $0 = handle } }
+        await sqliteReads?.close()
         await databases.shutdownAsync()
     }
 

@@ -11,14 +11,15 @@ public final class DocketMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let requestSeries = Mutex<[RequestSeries: RequestSeriesMetrics]>([:])
     private let labelledCounters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let queryTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     /// Requests being served right now.
     let requestsInFlight: Meter
     /// Password hashes being computed or waiting right now.
     let hashesInFlight: Meter
+    /// Log lines dropped because the log buffer was full.
+    public let logLinesDropped: CoreMetrics.Counter
     /// Records database operations as spans when tracing is on.
     private let tracer: (any Tracer)?
 
@@ -34,27 +35,34 @@ public final class DocketMetrics: Sendable {
         self.factory = factory
         self.requestsInFlight = Meter(label: "http_requests_in_flight", dimensions: [], factory: factory)
         self.hashesInFlight = Meter(label: "password_hashes_in_flight", dimensions: [], factory: factory)
+        self.logLinesDropped = Counter(label: "docket_log_lines_dropped_total", dimensions: [], factory: factory)
     }
 
-    /// Counts a finished request and records its duration, labelled by route template.
+    /// Counts a finished request and records its duration, labelled by route template. The counter and timer of each
+    /// label set are made once and found again with one lookup under one lock.
     func requestCompleted(method: String, route: String, status: Int, nanoseconds: Int64) {
-        let counterKey = "\(method) \(route) \(status)"
-        let counter = requestCounters.withLock { counters in
-            if let existing = counters[counterKey] { return existing }
-            let made = Counter(
-                label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
-            counters[counterKey] = made
+        let key = RequestSeries(method: method, route: route, status: status)
+        let series = requestSeries.withLock { known in
+            if let existing = known[key] { return existing }
+            let timerKey = "\(method) \(route)"
+            let timer =
+                known.values.first { $0.timerKey == timerKey }?.timer
+                ?? Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            let made = RequestSeriesMetrics(
+                counter: Counter(
+                    label: "http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
+                    factory: factory),
+                timer: timer, timerKey: timerKey)
+            known[key] = made
             return made
         }
-        counter.increment()
-        let timerKey = "\(method) \(route)"
-        let timer = requestTimers.withLock { timers in
-            if let existing = timers[timerKey] { return existing }
-            let made = Timer(label: "http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
-            timers[timerKey] = made
-            return made
-        }
-        timer.recordNanoseconds(nanoseconds)
+        series.counter.increment()
+        series.timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Counts a `GET /health` answered before the middleware chain, as the chain would have counted it.
+    func healthAnswered(nanoseconds: Int64) {
+        requestCompleted(method: "GET", route: "/health", status: 200, nanoseconds: nanoseconds)
     }
 
     /// Counts an authentication failure by reason (`bad_signature`, `expired`, `invalid_credentials`, …).
@@ -160,4 +168,18 @@ public final class DocketMetrics: Sendable {
         registry.emit(into: &buffer)
         return buffer
     }
+}
+
+/// The labels of one `http_requests_total` series.
+struct RequestSeries: Hashable {
+    let method: String
+    let route: String
+    let status: Int
+}
+
+/// The counter of one request series and the duration timer it shares with the other statuses of its route.
+struct RequestSeriesMetrics: Sendable {
+    let counter: CoreMetrics.Counter
+    let timer: CoreMetrics.Timer
+    let timerKey: String
 }

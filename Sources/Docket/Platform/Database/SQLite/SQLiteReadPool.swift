@@ -1,0 +1,55 @@
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// Read-only connections to the SQLite file on threads of their own: WAL lets them read while the one writer writes.
+/// Each query runs on one pool thread with one connection from start to end (no hop per row), through a prepared
+/// statement the connection keeps, and its rows are read by column index into the caller's type.
+final class SQLiteReadPool: Sendable {
+    private let path: String
+    private let threads: NIOThreadPool
+    private let idle = Mutex<[SQLiteReader]>([])
+    private let dialect = SQLiteDialectDatabase()
+    private let encoder = SQLiteDataEncoder()
+
+    /// A pool of `size` threads (each holding at most one connection) reading the file at `path`.
+    init(path: String, size: Int) {
+        self.path = path
+        self.threads = NIOThreadPool(numberOfThreads: max(1, size))
+        threads.start()
+    }
+
+    /// Runs `query` on a reader and maps each row with `row`.
+    func all<T: Sendable>(_ query: some SQLExpression, row: @escaping @Sendable (SQLiteResultRow) throws -> T) async throws -> [T] {
+        let (sql, encodables) = dialect.serialize(query)
+        let binds = try encodables.map { try encoder.encode($0) }
+        return try await threads.runIfActive { [self] in
+            let reader = try checkOut()
+            defer { checkIn(reader) }
+            var rows: [T] = []
+            try reader.query(sql, binds) { rows.append(try row($0)) }
+            return rows
+        }
+    }
+
+    /// The first row of `query`, or nil.
+    func first<T: Sendable>(_ query: some SQLExpression, row: @escaping @Sendable (SQLiteResultRow) throws -> T) async throws -> T? {
+        try await all(query, row: row).first
+    }
+
+    /// Stops the threads and closes every connection.
+    func close() async {
+        try? await threads.shutdownGracefully()
+        idle.withLock { $0.removeAll() }
+    }
+
+    private func checkOut() throws -> SQLiteReader {
+        if let reader = idle.withLock({ $0.popLast() }) { return reader }
+        return try SQLiteReader(path: path, busyTimeoutMilliseconds: 5000)
+    }
+
+    private func checkIn(_ reader: SQLiteReader) {
+        idle.withLock { $0.append(reader) }
+    }
+}
