@@ -31,7 +31,9 @@ func buildRouter(
     // Keys in a stable (sorted) order, so responses can be diffed and cached: Foundation's encoder otherwise emits an
     // object's keys in a different order from one response to the next.
     try endpoints.api.registerHandlers(
-        on: router, configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys]))
+        on: GeneratedRoutes(router: router),
+        configuration: Configuration(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys]))
+    HotRoutes.register(on: router, api: endpoints.api)
     endpoints.mcp.register(on: router)
     return router
 }

@@ -29,6 +29,7 @@ public struct TaskSeeder: Sendable {
             }
             try await database.transaction(logger: logger) { sql in
                 try await sql.insert(into: "tasks").models(records, nilEncodingStrategy: .asNil).run()
+                try await TaskStore.adjustCount(of: owner, by: records.count, on: sql)
             }
             inserted += size
         }

@@ -6,12 +6,10 @@ struct TaskQuota: Sendable {
     let maxTasks: Int
 
     /// Throws a 422 problem when `owner` holding `adding` more tasks would pass the quota. A create checks after its
-    /// insert, inside its transaction (on SQLite a write transaction must write before it reads, or a concurrent commit
-    /// makes it fail); concurrent creates of one account on PostgreSQL may overshoot by the number in flight.
+    /// insert, inside its transaction, the count its insert just raised (`task_counts`, one row, locked by that update
+    /// until the commit, so concurrent creates of one account cannot overshoot).
     func check(owner: UUID, adding: Int = 0, on sql: any SQLDatabase) async throws {
-        let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("tasks")
-            .where("user_id", .equal, SQLBind(owner)).first()
-        let held = try row?.decode(column: "n", as: Int.self) ?? 0
+        let held = try await TaskStore.count(of: owner, on: sql)
         guard held + adding <= maxTasks else {
             throw AppError(
                 .validationFailed, "The account holds \(held) tasks; the quota is \(maxTasks) tasks per account. Delete some first.",

@@ -18,9 +18,9 @@ struct TaskService: Sendable {
     static let versionMismatch = AppError(.preconditionFailed, "The task has changed since the given ETag; fetch it again.")
 
     /// Creates a task; with an idempotency key, replays the first answer for the same request or refuses a different one.
-    /// `fingerprint` (needed only with a key) tells a key reused with another body apart.
+    /// `requestHash` (computed only when there is a key) tells a key reused with another body apart.
     func create(
-        _ input: NewTask, fingerprint: RequestFingerprint?, idempotencyKey: String?, owner: UUID, source: ChangeSource, logger: Logger
+        _ input: NewTask, requestHash: String?, idempotencyKey: String?, owner: UUID, source: ChangeSource, logger: Logger
     ) async throws -> TaskRecord {
         var errors: [FieldError] = []
         let title = TaskRules.title(input.title, into: &errors)
@@ -36,7 +36,7 @@ struct TaskService: Sendable {
         record.refreshSortKeys()
         let task = record
         let created = try TaskEventData.event(before: nil, after: task)
-        guard let key = idempotencyKey, let fingerprint else {
+        guard let key = idempotencyKey, let requestHash else {
             try await write(owner: owner, source: source, logger: logger) { sql in
                 try await store.insert(task, on: sql)
                 try await quota.check(owner: owner, on: sql)
@@ -46,13 +46,13 @@ struct TaskService: Sendable {
         }
         for _ in 0..<2 {
             if let existing = try await idempotency.find(key: key, owner: owner, on: database.sql(logger: logger)) {
-                return try await replay(existing, fingerprint: fingerprint, owner: owner, logger: logger)
+                return try await replay(existing, requestHash: requestHash, owner: owner, logger: logger)
             }
             do {
                 try await write(owner: owner, source: source, logger: logger) { sql in
                     try await store.insert(task, on: sql)
                     try await quota.check(owner: owner, on: sql)
-                    try await idempotency.remember(key: key, owner: owner, requestHash: fingerprint.stored, task: task, on: sql)
+                    try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, task: task, on: sql)
                     return created
                 }
                 return task
@@ -64,8 +64,8 @@ struct TaskService: Sendable {
     }
 
     /// The task as first created; an entry stored by an older release (another body format) answers with the task as it is now.
-    private func replay(_ entry: IdempotencyStore.Entry, fingerprint: RequestFingerprint, owner: UUID, logger: Logger) async throws -> TaskRecord {
-        guard try fingerprint.matches(entry.requestHash) else {
+    private func replay(_ entry: IdempotencyStore.Entry, requestHash: String, owner: UUID, logger: Logger) async throws -> TaskRecord {
+        guard SecureToken.constantTimeEquals(entry.requestHash, requestHash) else {
             throw AppError.validation([FieldError(pointer: "", message: "this Idempotency-Key was used with a different request body")])
         }
         if let task = entry.task { return task }

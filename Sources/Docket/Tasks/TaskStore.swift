@@ -9,15 +9,37 @@ struct TaskStore: Sendable {
 
     private func sql(_ logger: Logger) -> any SQLDatabase { database.sql(logger: logger) }
 
-    /// Inserts a new task.
-    func insert(_ task: TaskRecord, on sql: any SQLDatabase) async throws {
+    /// Inserts a new task and counts it for its owner; returns how many tasks the owner now holds.
+    @discardableResult
+    func insert(_ task: TaskRecord, on sql: any SQLDatabase) async throws -> Int {
         try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").model(task, nilEncodingStrategy: .asNil).run() }
+        return try await Self.adjustCount(of: task.userID, by: 1, on: sql)
     }
 
-    /// Inserts several new tasks in one statement (a job's batch).
+    /// Inserts several new tasks in one statement (a job's batch) and counts them for their owners.
     func insert(_ tasks: [TaskRecord], on sql: any SQLDatabase) async throws {
         guard !tasks.isEmpty else { return }
         try await metrics.timed("task_insert") { try await sql.insert(into: "tasks").models(tasks, nilEncodingStrategy: .asNil).run() }
+        for (owner, added) in Dictionary(grouping: tasks, by: \.userID).mapValues(\.count) {
+            try await Self.adjustCount(of: owner, by: added, on: sql)
+        }
+    }
+
+    /// Adds `change` to the number of tasks `owner` holds (in the caller's transaction); returns the new number.
+    @discardableResult
+    static func adjustCount(of owner: UUID, by change: Int, on sql: any SQLDatabase) async throws -> Int {
+        let row = try await sql.raw(
+            """
+            INSERT INTO task_counts (user_id, held) VALUES (\(bind: owner), \(bind: change))
+            ON CONFLICT (user_id) DO UPDATE SET held = task_counts.held + \(bind: change) RETURNING held
+            """
+        ).first()
+        return try row?.decode(column: "held", as: Int.self) ?? change
+    }
+
+    /// How many tasks `owner` holds.
+    static func count(of owner: UUID, on sql: any SQLDatabase) async throws -> Int {
+        try await sql.raw("SELECT held FROM task_counts WHERE user_id = \(bind: owner)").first()?.decode(column: "held", as: Int.self) ?? 0
     }
 
     /// The owner's task with `id`, or nil (whether it is missing or someone else's); on SQLite from the read pool.
@@ -65,7 +87,9 @@ struct TaskStore: Sendable {
     func delete(_ id: UUID, owner: UUID, version: Int?, on sql: any SQLDatabase) async throws -> Bool {
         var query = sql.delete(from: "tasks").where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(owner))
         if let version { query = query.where("version", .equal, SQLBind(version)) }
-        return try await !query.returning("id").all().isEmpty
+        guard try await !query.returning("id").all().isEmpty else { return false }
+        try await Self.adjustCount(of: owner, by: -1, on: sql)
+        return true
     }
 
     /// One page of the owner's tasks for `query`, plus the total when asked; on SQLite from the read pool.

@@ -91,7 +91,7 @@ struct TaskTools: Sendable {
                 title: args.string("title", required: true) ?? "", description: args.string("description"), status: args.choice("status"),
                 priority: args.choice("priority"), dueDate: args.string("due_date"))
             try args.check()
-            let task = TaskView(try await tasks.create(new, fingerprint: nil, idempotencyKey: nil, owner: owner, source: source, logger: logger))
+            let task = TaskView(try await tasks.create(new, requestHash: nil, idempotencyKey: nil, owner: owner, source: source, logger: logger))
             return try Self.success(task, text: "Created \(task.line)")
         case "update_task", "complete_task":
             let id = args.uuid("id")

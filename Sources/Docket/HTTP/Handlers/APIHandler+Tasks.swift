@@ -13,10 +13,9 @@ extension APIHandler {
         // The raw header: the generated layer percent-decodes header values, which would make `a%41` and `aA` one key.
         let idempotencyKey = try Self.checkedIdempotencyKey(request.head.headerFields[HTTPField.Name("Idempotency-Key")!])
         // Only a keyed request is ever compared with another, so only a keyed one is hashed.
-        let fingerprint = try idempotencyKey.map { _ in RequestFingerprint(rawBody: try request.context.collectedBody ?? ByteBuffer(), decoded: body)
-        }
+        let requestHash = try idempotencyKey.map { _ in try RequestFingerprint.of(body) }
         let task = try await tasks.create(
-            NewTask(body), fingerprint: fingerprint, idempotencyKey: idempotencyKey, owner: caller.id,
+            NewTask(body), requestHash: requestHash, idempotencyKey: idempotencyKey, owner: caller.id,
             source: try changeSource(caller), logger: requestLogger)
         return .created(
             .init(headers: .init(location: "/api/v1/tasks/\(task.id.uuidString.lowercased())", eTag: ETag.of(task)), body: .json(.init(task))))

@@ -1,30 +1,18 @@
-import Crypto
 import Foundation
-import NIOCore
 
-/// What tells two create requests under one `Idempotency-Key` apart: a SHA-256 of the body's raw bytes (`raw:` and hex;
-/// a retry sends the same bytes). Entries stored by releases before 0.3.0 hold a hash of the body re-encoded with
-/// sorted keys; that one is computed only when such an entry is replayed.
-struct RequestFingerprint: Sendable {
-    /// The stored form: `raw:` and the hex SHA-256 of the body's bytes.
-    let stored: String
-    private let legacy: @Sendable () throws -> String
-
-    /// The fingerprint of `rawBody`; `decoded` is the same body as decoded, for entries of older releases.
-    init(rawBody: ByteBuffer, decoded: some Encodable & Sendable) {
-        stored = "raw:" + SecureToken.hex(SHA256.hash(data: rawBody.readableBytesView))
-        legacy = { try Self.canonical(decoded) }
-    }
-
-    /// Whether `entry` (a stored fingerprint, of this release or an older one) is this request's.
-    func matches(_ entry: String) throws -> Bool {
-        SecureToken.constantTimeEquals(entry, entry.hasPrefix("raw:") ? stored : try legacy())
-    }
-
-    private static func canonical(_ body: some Encodable) throws -> String {
+/// A SHA-256 of a request body in a canonical JSON form (sorted keys), so the same request sent twice hashes the same
+/// even when the retry serialised its keys in another order (Swift's `JSONEncoder` orders a dictionary's keys
+/// differently from one process to the next). Computed only for requests that carry an `Idempotency-Key`.
+enum RequestFingerprint {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        return SecureToken.hash(String(decoding: try encoder.encode(body), as: UTF8.self))
+        return encoder
+    }()
+
+    /// The fingerprint of a decoded body (unchanged since the first release: stored fingerprints must still match).
+    static func of(_ body: some Encodable) throws -> String {
+        SecureToken.hash(String(decoding: try encoder.encode(body), as: UTF8.self))
     }
 }

@@ -20,5 +20,6 @@ enum DocketMigrations {
         CreateEventConsumers(),
         CreateSagas(),
         CreateExports(),
+        CreateTaskCounts(),
     ]
 }

@@ -16,24 +16,30 @@ public final class LogSink: @unchecked Sendable {
     private var droppedSinceWrite = 0
     private var writing = false
     private var dropCounter: CoreMetrics.Counter?
+    private var stopping = false
     /// How many bytes may wait before lines are dropped.
-    static let capacity = 4 << 20
+    let capacity: Int
 
     /// A sink writing to standard output (through a writer thread when `buffered`).
     public static func standardOutput(buffered: Bool = false) -> LogSink {
         LogSink(capturing: false, descriptor: STDOUT_FILENO, buffered: buffered)
+    }
+    /// A sink handing lines to a writer thread that writes them to `descriptor`; at most `capacity` bytes wait.
+    static func buffered(descriptor: Int32, capacity: Int) -> LogSink {
+        LogSink(capturing: false, descriptor: descriptor, buffered: true, capacity: capacity)
     }
     /// A sink writing to standard error.
     public static func standardError() -> LogSink { LogSink(capturing: false, descriptor: STDERR_FILENO, buffered: false) }
     /// A sink that keeps lines in memory, for tests.
     public static func memory() -> LogSink { LogSink(capturing: true, descriptor: -1, buffered: false) }
 
-    private init(capturing: Bool, descriptor: Int32, buffered: Bool) {
+    private init(capturing: Bool, descriptor: Int32, buffered: Bool, capacity: Int = 4 << 20) {
         captured = capturing ? [] : nil
+        self.capacity = capacity
         self.descriptor = descriptor
         self.buffered = buffered
         if buffered {
-            let thread = Thread { self.writeLoop() }  // a buffered sink lives as long as the process
+            let thread = Thread { self.writeLoop() }  // holds the sink until `close()`
             thread.name = "docket-log-writer"
             thread.start()
         }
@@ -49,9 +55,9 @@ public final class LogSink: @unchecked Sendable {
         defer { condition.unlock() }
         if captured != nil {
             captured!.append(line)
-        } else if !buffered {
+        } else if !buffered || stopping {
             writeAll(Array(line.utf8))
-        } else if pending.count + line.utf8.count > Self.capacity {
+        } else if pending.count + line.utf8.count > capacity {
             droppedSinceWrite += 1
             dropCounter?.increment()
         } else {
@@ -70,10 +76,20 @@ public final class LogSink: @unchecked Sendable {
         }
     }
 
+    /// Flushes, then ends the writer thread; lines written afterwards are written directly.
+    func close() {
+        flush()
+        condition.withLock { stopping = true }
+    }
+
     /// The writer thread: takes what is pending every 20 ms (or when woken by `flush`) and writes it outside the lock.
     private func writeLoop() {
         while true {
             condition.lock()
+            if stopping && pending.isEmpty && droppedSinceWrite == 0 {
+                condition.unlock()
+                return
+            }
             if pending.isEmpty && droppedSinceWrite == 0 { condition.wait(until: Date(timeIntervalSinceNow: 0.02)) }
             var batch: [UInt8] = []
             swap(&batch, &pending)

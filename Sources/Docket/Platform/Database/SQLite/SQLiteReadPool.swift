@@ -10,6 +10,12 @@ final class SQLiteReadPool: Sendable {
     private let path: String
     private let threads: NIOThreadPool
     private let idle = Mutex<[SQLiteReader]>([])
+    /// The threads start with the first read (a database that is never read costs none) and never again after `close`.
+    private let state = Mutex(ThreadState.notStarted)
+
+    private enum ThreadState {
+        case notStarted, running, closed
+    }
     private let dialect = SQLiteDialectDatabase()
     private let encoder = SQLiteDataEncoder()
 
@@ -17,13 +23,18 @@ final class SQLiteReadPool: Sendable {
     init(path: String, size: Int) {
         self.path = path
         self.threads = NIOThreadPool(numberOfThreads: max(1, size))
-        threads.start()
     }
 
     /// Runs `query` on a reader and maps each row with `row`.
     func all<T: Sendable>(_ query: some SQLExpression, row: @escaping @Sendable (SQLiteResultRow) throws -> T) async throws -> [T] {
         let (sql, encodables) = dialect.serialize(query)
         let binds = try encodables.map { try encoder.encode($0) }
+        state.withLock { state in
+            if state == .notStarted {
+                threads.start()
+                state = .running
+            }
+        }
         return try await threads.runIfActive { [self] in
             let reader = try checkOut()
             defer { checkIn(reader) }
@@ -40,7 +51,11 @@ final class SQLiteReadPool: Sendable {
 
     /// Stops the threads and closes every connection.
     func close() async {
-        try? await threads.shutdownGracefully()
+        let wasRunning = state.withLock { state in
+            defer { state = .closed }
+            return state == .running
+        }
+        if wasRunning { try? await threads.shutdownGracefully() }
         idle.withLock { $0.removeAll() }
     }
 
