@@ -250,6 +250,8 @@ def main():
     env = {
         "DOCKET_HOST": "127.0.0.1", "DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": os.path.join(workdir, "data"),
         "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_LOG_LEVEL": "info", "DOCKET_LOG_FORMAT": "json",
+        # The benchmark user starts with 100,000 tasks (the default quota) and the create scenarios add more.
+        "DOCKET_MAX_TASKS_PER_USER": "10000000",
     }
     os.makedirs(env["DOCKET_DATA_DIR"])
     pg_dir = os.path.join(workdir, "pg")

@@ -8,7 +8,7 @@ extension TaskRecord {
 
     /// Reads a row of `columnList` from the SQLite read pool by column index.
     init(sqliteRow row: SQLiteResultRow) throws {
-        guard let id = UUID(uuidString: row.text(0)), let userID = UUID(uuidString: row.text(1)),
+        guard let id = row.uuid(0), let userID = row.uuid(1),
             let status = TaskStatus(rawValue: row.text(4)), let priority = TaskPriority(rawValue: row.text(5))
         else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a task row in storage does not decode"))

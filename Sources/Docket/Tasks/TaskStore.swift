@@ -45,7 +45,7 @@ struct TaskStore: Sendable {
     /// The owner's task with `id`, or nil (whether it is missing or someone else's); on SQLite from the read pool.
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
         guard let reads = database.sqliteReads else { return try await find(id, owner: owner, on: sql(logger)) }
-        return try await metrics.timed("task_get") { try await reads.first(Self.findSQL(id, owner: owner)) { try TaskRecord(sqliteRow: $0) } }
+        return try await metrics.timed("task_get") { try reads.lookup(Self.findSQL(id, owner: owner)) { try TaskRecord(sqliteRow: $0) } }
     }
 
     /// The owner's task with `id` read through `sql` (inside a transaction, say).
@@ -60,7 +60,7 @@ struct TaskStore: Sendable {
     /// Whether a task with `id` exists for anyone (decides 403 versus 404 after an owner-scoped miss).
     func exists(_ id: UUID, logger: Logger) async throws -> Bool {
         let query: SQLQueryString = "SELECT id FROM tasks WHERE id = \(bind: id)"
-        if let reads = database.sqliteReads { return try await reads.first(query) { _ in true } ?? false }
+        if let reads = database.sqliteReads { return try reads.lookup(query) { _ in true } ?? false }
         return try await sql(logger).raw(query).first() != nil
     }
 

@@ -82,19 +82,31 @@ struct JSONBufferWriter {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        buffer.writeInteger(UInt8(ascii: "\""))
-        writeDigits(Int(parts.tm_year) + 1900, 4)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        writeDigits(Int(parts.tm_mon) + 1, 2)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        writeDigits(Int(parts.tm_mday), 2)
-        buffer.writeInteger(UInt8(ascii: "T"))
-        writeDigits(Int(parts.tm_hour), 2)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        writeDigits(Int(parts.tm_min), 2)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        writeDigits(Int(parts.tm_sec), 2)
-        buffer.writeStaticString("Z\"")
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 22 bytes used: the quoted timestamp
+        withUnsafeMutableBytes(of: &text) { bytes in
+            func put(_ value: Int, _ count: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + count - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            bytes[0] = UInt8(ascii: "\"")
+            put(Int(parts.tm_year) + 1900, 4, at: 1)
+            bytes[5] = UInt8(ascii: "-")
+            put(Int(parts.tm_mon) + 1, 2, at: 6)
+            bytes[8] = UInt8(ascii: "-")
+            put(Int(parts.tm_mday), 2, at: 9)
+            bytes[11] = UInt8(ascii: "T")
+            put(Int(parts.tm_hour), 2, at: 12)
+            bytes[14] = UInt8(ascii: ":")
+            put(Int(parts.tm_min), 2, at: 15)
+            bytes[17] = UInt8(ascii: ":")
+            put(Int(parts.tm_sec), 2, at: 18)
+            bytes[20] = UInt8(ascii: "Z")
+            bytes[21] = UInt8(ascii: "\"")
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<22]))
+        }
     }
 
     private mutating func key(_ key: StaticString) {
@@ -107,17 +119,6 @@ struct JSONBufferWriter {
 
     private mutating func separate() {
         if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
-    }
-
-    private mutating func writeDigits(_ value: Int, _ count: Int) {
-        var divisor = 1
-        for _ in 1..<count { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -161,12 +162,21 @@ struct UUIDText {
 
     /// Appends the 36 characters to `buffer`.
     func write(into buffer: inout ByteBuffer) {
-        withUnsafeBytes(of: uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { buffer.writeInteger(UInt8(ascii: "-")) }
-                buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-                buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 36 bytes used
+        withUnsafeMutableBytes(of: &text) { output in
+            withUnsafeBytes(of: uuid) { bytes in
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        output[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    output[position] = Self.hexDigits[Int(byte >> 4)]
+                    output[position + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    position += 2
+                }
             }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: output[0..<36]))
         }
     }
 }

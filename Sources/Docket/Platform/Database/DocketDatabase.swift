@@ -20,9 +20,10 @@ public final class DocketDatabase: Service, Sendable {
     /// A handle kept from before the connections closed: work that outlives the database (a job releasing itself while
     /// the process stops) gets an error from it instead of a crash.
     private let closedHandle = Mutex<(any Database)?>(nil)
-    /// On SQLite, write transactions of this process take turns here, so none waits out SQLite's busy timeout on a
-    /// blocking thread while the transaction it waits for needs a thread to finish (other processes still use it).
-    private let sqliteWriters = AsyncLock()
+    /// On SQLite, the one writer of this process's write transactions, committing them in groups (one fsync for many);
+    /// none waits out SQLite's busy timeout on a blocking thread for another of this process (other processes still
+    /// use it).
+    private let sqliteWriter: SQLiteGroupCommit?
     /// On SQLite, read-only connections on threads of their own for the hot reads (`DOCKET_DB_POOL_SIZE` of them).
     let sqliteReads: SQLiteReadPool?
 
@@ -53,8 +54,17 @@ public final class DocketDatabase: Service, Sendable {
                 as: .sqlite
             )
             sqliteReads = SQLiteReadPool(path: path, size: poolSize)
+            // BEGIN IMMEDIATE (in the writer) takes the write lock first: a deferred transaction that reads before it
+            // writes fails at once (SQLITE_BUSY) when another connection committed in between, e.g. a rate-limit upsert.
+            sqliteWriter = SQLiteGroupCommit { [databases, eventLoopGroup, logger] work in
+                guard let database = databases.database(logger: logger, on: eventLoopGroup.any()) else {
+                    throw SQLiteReadError(code: 21, message: "the database is closed")
+                }
+                try await database.withConnection { try await work($0 as! any SQLDatabase) }
+            }
         case .postgres(let url):
             sqliteReads = nil
+            sqliteWriter = nil
             var configuration = try SQLPostgresConfiguration(url: url)
             configuration.coreConfiguration.options.connectTimeout = .seconds(5)
             databases.use(
@@ -85,28 +95,12 @@ public final class DocketDatabase: Service, Sendable {
     /// whatever the transaction is waiting for (a request's worst case: the pool timeout plus this).
     static let transactionDeadline: TimeAmount = .seconds(10)
 
-    /// Runs `body` in one transaction: on SQLite one write transaction of this process at a time; on PostgreSQL on a
+    /// Runs `body` in one transaction: on SQLite through the group-committing writer (answered after its group's
+    /// COMMIT); on PostgreSQL on a
     /// pinned connection (see `PinnedPostgresDatabase`) that a deadline closes, so a transaction always ends and its
     /// connection always goes back to the pool, even when PostgreSQL goes away in the middle.
     func transaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
-        guard case .postgres = location else {
-            return try await sqliteWriters.withLock {
-                // BEGIN IMMEDIATE takes the write lock first: a deferred transaction that reads before it writes fails
-                // at once (SQLITE_BUSY) when another connection committed in between, e.g. a rate-limit upsert.
-                try await self.database(logger: logger).withConnection { db in
-                    let sql = db as! any SQLDatabase
-                    try await sql.raw("BEGIN IMMEDIATE").run()
-                    do {
-                        let result = try await body(sql)
-                        try await sql.raw("COMMIT").run()
-                        return result
-                    } catch {
-                        try? await sql.raw("ROLLBACK").run()
-                        throw error
-                    }
-                }
-            }
-        }
+        if let sqliteWriter { return try await sqliteWriter.run(body) }
         return try await database(logger: logger).withConnection { leased in
             let db = try await PinnedPostgresDatabase.pin(leased)
             let connection = db.connection

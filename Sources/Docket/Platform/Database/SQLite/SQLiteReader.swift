@@ -1,4 +1,5 @@
 import CBundledSQLite
+import Foundation
 import SQLiteNIO
 
 /// One read-only SQLite connection with its prepared statements kept for reuse (at most `statementLimit`, the least
@@ -112,6 +113,38 @@ struct SQLiteResultRow {
 
     /// Column `index` as text, or nil for NULL.
     func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+
+    /// Column `index` as a UUID written as text (how sqlite-nio stores them), parsed without making a `String`; nil
+    /// when it is not one.
+    func uuid(_ index: Int32) -> UUID? {
+        guard let text = sqlite_nio_sqlite3_column_text(statement, index), sqlite_nio_sqlite3_column_bytes(statement, index) == 36 else {
+            return nil
+        }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &bytes) { output -> Bool in
+            var position = 0
+            for byteIndex in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard text[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
+                }
+                guard let high = Self.hexValue(text[position]), let low = Self.hexValue(text[position + 1]) else { return false }
+                output[byteIndex] = high << 4 | low
+                position += 2
+            }
+            return true
+        }
+        return parsed ? UUID(uuid: bytes) : nil
+    }
+
+    private static func hexValue(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 
     /// Column `index` as a 64-bit integer.
     func int64(_ index: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(statement, index) }
