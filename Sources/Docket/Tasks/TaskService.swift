@@ -38,8 +38,7 @@ struct TaskService: Sendable {
         let created = try TaskEventData.event(before: nil, after: task)
         guard let key = idempotencyKey, let requestHash else {
             try await write(owner: owner, source: source, logger: logger) { sql in
-                try await store.insert(task, on: sql)
-                try await quota.check(owner: owner, on: sql)
+                try quota.check(held: try await store.insert(task, on: sql))
                 return created
             }
             return task
@@ -50,8 +49,7 @@ struct TaskService: Sendable {
             }
             do {
                 try await write(owner: owner, source: source, logger: logger) { sql in
-                    try await store.insert(task, on: sql)
-                    try await quota.check(owner: owner, on: sql)
+                    try quota.check(held: try await store.insert(task, on: sql))
                     try await idempotency.remember(key: key, owner: owner, requestHash: requestHash, task: task, on: sql)
                     return created
                 }
@@ -94,31 +92,60 @@ struct TaskService: Sendable {
         let dueDate = TaskRules.dueDate(changes.dueDate.newValue, into: &errors)
         try CredentialRules.check(errors)
 
+        var readInside = false
         for _ in 0..<50 {
-            let current = try await get(id, owner: owner, origin: origin, logger: logger)
-            if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
-            var next = current
-            if let title { next.title = title }
-            if case .keep = changes.description {} else { next.description = description }
-            if case .keep = changes.dueDate {} else { next.dueDate = dueDate }
-            if let priority = changes.priority.newValue { next.priority = priority }
-            if let status = changes.status.newValue, status != current.status {
-                next.status = status
-                next.completedAt = status == .done ? Microseconds.now() : nil
+            // The first attempt reads outside the write (on SQLite from the read pool, beside the one writer); after a
+            // concurrent change it reads inside the write transaction, where on SQLite nothing else can write between
+            // the read and the update (on PostgreSQL another node still can: the version check catches it).
+            let outside = readInside ? nil : try await get(id, owner: owner, origin: origin, logger: logger)
+            let attempt: PatchAttempt = try await change(owner: owner, source: source, logger: logger) { sql in
+                let read: TaskRecord?
+                if let outside { read = outside } else { read = try await store.find(id, owner: owner, on: sql) }
+                guard let current = read else { return (.missing, nil) }
+                if let precondition, !precondition.admits(current.version) { throw Self.versionMismatch }
+                guard let next = Self.applying(changes, title: title, description: description, dueDate: dueDate, to: current) else {
+                    return (.done(current), nil)
+                }
+                guard try await store.update(next, expectedVersion: current.version, on: sql) else { return (.raced, nil) }
+                return (.done(next), try TaskEventData.event(before: current, after: next))
             }
-            next.refreshSortKeys()
-            if next == current { return current }
-            next.version = current.version + 1
-            next.updatedAt = max(Microseconds.now(), current.updatedAt + 1)
-            let (changed, event) = (next, try TaskEventData.event(before: current, after: next))
-            let updated = try await write(owner: owner, source: source, logger: logger) { sql in
-                try await store.update(changed, expectedVersion: current.version, on: sql) ? event : nil
+            switch attempt {
+            case .done(let task): return task
+            case .missing: throw try await missing(id, owner: owner, origin: origin, logger: logger)
+            case .raced:
+                // Someone else changed it between our read and write: with a precondition that is a failure, else retry.
+                if precondition != nil { throw Self.versionMismatch }
+                readInside = true
             }
-            if updated { return next }
-            // Someone else changed it between our read and write: with a precondition that is a failure, else retry.
-            if precondition != nil { throw Self.versionMismatch }
         }
         throw AppError(.conflict, "The task is being changed concurrently; retry.")
+    }
+
+    /// What one attempt at a patch found.
+    private enum PatchAttempt: Sendable {
+        case done(TaskRecord)
+        case missing
+        case raced
+    }
+
+    /// `current` with the changes applied and its version and time moved on, or nil when nothing changes.
+    private static func applying(
+        _ changes: TaskChanges, title: String?, description: String?, dueDate: String?, to current: TaskRecord
+    ) -> TaskRecord? {
+        var next = current
+        if let title { next.title = title }
+        if case .keep = changes.description {} else { next.description = description }
+        if case .keep = changes.dueDate {} else { next.dueDate = dueDate }
+        if let priority = changes.priority.newValue { next.priority = priority }
+        if let status = changes.status.newValue, status != current.status {
+            next.status = status
+            next.completedAt = status == .done ? Microseconds.now() : nil
+        }
+        next.refreshSortKeys()
+        if next == current { return nil }
+        next.version = current.version + 1
+        next.updatedAt = max(Microseconds.now(), current.updatedAt + 1)
+        return next
     }
 
     /// Deletes the owner's task, honouring the version precondition.
@@ -153,6 +180,22 @@ struct TaskService: Sendable {
         }
         if wrote { outbox.committed(owner) }
         return wrote
+    }
+
+    /// Runs `work` in one transaction with the event it returns (none: nothing changed), then wakes the feeds; returns
+    /// what `work` returned.
+    private func change<T: Sendable>(
+        owner: UUID, source: ChangeSource, logger: Logger, _ work: @Sendable @escaping (any SQLDatabase) async throws -> (T, PendingEvent?)
+    ) async throws -> T {
+        let outbox = self.outbox
+        let (value, wrote) = try await database.transaction(logger: logger) { sql in
+            let (value, event) = try await work(sql)
+            guard let event else { return (value, false) }
+            try await outbox.append(event, owner: owner, source: source, on: sql)
+            return (value, true)
+        }
+        if wrote { outbox.committed(owner) }
+        return value
     }
 
     /// One page of the owner's tasks.
