@@ -19,6 +19,7 @@ typedef struct sqlite3_stmt sqlite3_stmt;
 #define DOCKET_SQLITE_BLOB 4
 #define DOCKET_SQLITE_NULL 5
 #define DOCKET_SQLITE_OPEN_READONLY 0x00000001
+#define DOCKET_SQLITE_OPEN_READWRITE 0x00000002
 #define DOCKET_SQLITE_OPEN_NOMUTEX 0x00008000
 #define DOCKET_SQLITE_PREPARE_PERSISTENT 0x01
 
@@ -45,6 +46,8 @@ int64_t sqlite_nio_sqlite3_column_int64(sqlite3_stmt *statement, int column);
 double sqlite_nio_sqlite3_column_double(sqlite3_stmt *statement, int column);
 const unsigned char *sqlite_nio_sqlite3_column_text(sqlite3_stmt *statement, int column);
 int sqlite_nio_sqlite3_column_bytes(sqlite3_stmt *statement, int column);
+const void *sqlite_nio_sqlite3_column_blob(sqlite3_stmt *statement, int column);
+const char *sqlite_nio_sqlite3_column_name(sqlite3_stmt *statement, int column);
 
 /// SQLite's SQLITE_TRANSIENT: SQLite copies a bound text or blob before the call returns.
 static inline void (*docket_sqlite_transient(void))(void *) { return (void (*)(void *))-1; }

@@ -173,7 +173,7 @@ struct TaskService: Sendable {
         owner: UUID, source: ChangeSource, logger: Logger, _ work: @Sendable @escaping (any SQLDatabase) async throws -> PendingEvent?
     ) async throws -> Bool {
         let outbox = self.outbox
-        let wrote = try await database.transaction(logger: logger) { sql in
+        let wrote = try await database.hotTransaction(logger: logger) { sql in
             guard let event = try await work(sql) else { return false }
             try await outbox.append(event, owner: owner, source: source, on: sql)
             return true
@@ -188,7 +188,7 @@ struct TaskService: Sendable {
         owner: UUID, source: ChangeSource, logger: Logger, _ work: @Sendable @escaping (any SQLDatabase) async throws -> (T, PendingEvent?)
     ) async throws -> T {
         let outbox = self.outbox
-        let (value, wrote) = try await database.transaction(logger: logger) { sql in
+        let (value, wrote) = try await database.hotTransaction(logger: logger) { sql in
             let (value, event) = try await work(sql)
             guard let event else { return (value, false) }
             try await outbox.append(event, owner: owner, source: source, on: sql)

@@ -36,7 +36,7 @@ enum DatabaseFailure {
                 // Every extended I/O error (shared memory, fsync, truncate, …) is the storage failing, not the client.
                 return String(describing: sqlite.reason).hasPrefix("ioError")
             }
-        case let read as SQLiteReadError:
+        case let read as DirectSQLiteError:
             return read.isUnavailable
         case let psql as PSQLError:
             switch psql.code {

@@ -56,12 +56,14 @@ public final class DocketDatabase: Service, Sendable {
             sqliteReads = SQLiteReadPool(path: path, size: poolSize)
             // BEGIN IMMEDIATE (in the writer) takes the write lock first: a deferred transaction that reads before it
             // writes fails at once (SQLITE_BUSY) when another connection committed in between, e.g. a rate-limit upsert.
-            sqliteWriter = SQLiteGroupCommit { [databases, eventLoopGroup, logger] work in
-                guard let database = databases.database(logger: logger, on: eventLoopGroup.any()) else {
-                    throw SQLiteReadError(code: 21, message: "the database is closed")
-                }
-                try await database.withConnection { try await work($0 as! any SQLDatabase) }
-            }
+            sqliteWriter = SQLiteGroupCommit(
+                path: path, eventLoop: eventLoopGroup.any(), blocking: threadPool, logger: logger,
+                fluentConnection: { [databases, eventLoopGroup, logger] work in
+                    guard let database = databases.database(logger: logger, on: eventLoopGroup.any()) else {
+                        throw DirectSQLiteError(code: 21, message: "the database is closed")
+                    }
+                    try await database.withConnection { try await work($0 as! any SQLDatabase) }
+                })
         case .postgres(let url):
             sqliteReads = nil
             sqliteWriter = nil
@@ -100,7 +102,7 @@ public final class DocketDatabase: Service, Sendable {
     /// pinned connection (see `PinnedPostgresDatabase`) that a deadline closes, so a transaction always ends and its
     /// connection always goes back to the pool, even when PostgreSQL goes away in the middle.
     func transaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
-        if let sqliteWriter { return try await sqliteWriter.run(body) }
+        if let sqliteWriter { return try await sqliteWriter.run(.fluent, body) }
         return try await database(logger: logger).withConnection { leased in
             let db = try await PinnedPostgresDatabase.pin(leased)
             let connection = db.connection
@@ -132,6 +134,14 @@ public final class DocketDatabase: Service, Sendable {
         }
     }
 
+    /// `transaction(logger:_:)` for the hot task writes, whose `body` uses SQLKit only (no Fluent models): on SQLite it
+    /// runs on the group writer's own connection, every statement on the writer's thread through a cached prepared
+    /// statement (sqlite-nio's hop per statement to a thread pool and back through an event loop bounded creates).
+    func hotTransaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
+        if let sqliteWriter { return try await sqliteWriter.run(.direct, body) }
+        return try await transaction(logger: logger, body)
+    }
+
     /// The same handle as a SQLKit database, for hand-written queries.
     public func sql(logger: Logger) -> any SQLDatabase {
         database(logger: logger) as! any SQLDatabase
@@ -158,6 +168,7 @@ public final class DocketDatabase: Service, Sendable {
         let handle = databases.database(logger: logger, on: eventLoopGroup.any())
         closedHandle.withLock { if $0 == nil { $0 = handle } }
         await sqliteReads?.close()
+        sqliteWriter?.close()
         await databases.shutdownAsync()
     }
 

@@ -13,7 +13,7 @@ struct SQLiteDialectDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        eventLoop.makeFailedFuture(SQLiteReadError(code: 21, message: "the dialect database only serializes"))
+        eventLoop.makeFailedFuture(DirectSQLiteError(code: 21, message: "the dialect database only serializes"))
     }
 
     /// The SQL text and binds of `query` in SQLite's dialect.

@@ -1,5 +1,7 @@
 import FluentKit
 import Logging
+import NIOCore
+import NIOPosix
 import SQLKit
 import Synchronization
 
@@ -8,10 +10,20 @@ import Synchronization
 /// `BEGIN IMMEDIATE … COMMIT`, each in a savepoint of its own, so all of them share one fsync of the WAL
 /// (`synchronous = FULL` stays). A transaction that throws is rolled back to its savepoint and fails alone; every
 /// caller is answered only after its group's COMMIT returned, and if that COMMIT fails, none of the group is.
+///
+/// Transactions come in two kinds, taken in arrival order: `direct` ones (the hot task writes, SQLKit only) run on the
+/// writer's own connection, statement after statement on the writer's thread; `fluent` ones (everything else, which may
+/// use Fluent models) run on a connection of Fluent's pool. Either way one group is written at a time.
 final class SQLiteGroupCommit: Sendable {
+    /// Which connection a transaction needs.
+    enum Kind: Sendable {
+        case direct, fluent
+    }
+
     private typealias Work = @Sendable (any SQLDatabase) async throws -> any Sendable
 
     private struct Job: Sendable {
+        let kind: Kind
         let work: Work
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
@@ -22,20 +34,34 @@ final class SQLiteGroupCommit: Sendable {
     }
 
     private let state = Mutex(State())
-    private let connection: @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    private let path: String
+    private let fluentConnection: @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    private let eventLoop: any EventLoop
+    private let blocking: NIOThreadPool
+    private let logger: Logger
+    /// The writer's own connection, opened with the first direct group; only the one writing loop touches it.
+    private let directConnection = Mutex<DirectSQLiteConnection?>(nil)
     /// The most transactions one group holds (a bound on how long one COMMIT keeps the others waiting).
     static let maxGroup = 64
 
-    /// A writer taking a connection for each group through `connection` (a pooled connection held for the group).
-    init(connection: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void) {
-        self.connection = connection
+    /// A writer for the SQLite file at `path`: fluent groups take a pooled connection through `fluentConnection`;
+    /// direct groups run BEGIN and COMMIT (which may wait on a lock or the disk) on `blocking`'s threads.
+    init(
+        path: String, eventLoop: any EventLoop, blocking: NIOThreadPool, logger: Logger,
+        fluentConnection: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    ) {
+        self.path = path
+        self.eventLoop = eventLoop
+        self.blocking = blocking
+        self.logger = logger
+        self.fluentConnection = fluentConnection
     }
 
-    /// Runs `body` in the next group and returns its result once the group is committed.
-    func run<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Runs `body` in the next group of its kind and returns its result once the group is committed.
+    func run<T: Sendable>(_ kind: Kind, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let value = try await withCheckedThrowingContinuation { continuation in
             let startWriting = state.withLock { state in
-                state.queue.append(Job(work: { try await body($0) }, continuation: continuation))
+                state.queue.append(Job(kind: kind, work: { try await body($0) }, continuation: continuation))
                 defer { state.writing = true }
                 return !state.writing
             }
@@ -44,21 +70,49 @@ final class SQLiteGroupCommit: Sendable {
         return value as! T
     }
 
-    /// Writes groups until nothing waits.
+    /// Closes the writer's own connection (after the last group).
+    func close() {
+        directConnection.withLock { $0 = nil }
+    }
+
+    /// Writes groups (the longest run of one kind at the head of the queue) until nothing waits.
     private func writeGroups() async {
         while true {
             let group = state.withLock { state in
-                let group = Array(state.queue.prefix(Self.maxGroup))
+                guard let kind = state.queue.first?.kind else {
+                    state.writing = false
+                    return [Job]()
+                }
+                let group = Array(state.queue.prefix(Self.maxGroup).prefix { $0.kind == kind })
                 state.queue.removeFirst(group.count)
-                if group.isEmpty { state.writing = false }
                 return group
             }
-            guard !group.isEmpty else { return }
-            await write(group)
+            guard let kind = group.first?.kind else { return }
+            switch kind {
+            case .fluent:
+                await write(group) { try await self.fluentConnection($0) }
+            case .direct:
+                await write(group) { work in
+                    let connection = try self.openDirect()
+                    let database = DirectSQLiteDatabase(connection: connection, logger: self.logger, eventLoop: self.eventLoop)
+                    try await work(DirectTransactionDatabase(inner: database, blocking: self.blocking))
+                }
+            }
         }
     }
 
-    private func write(_ group: [Job]) async {
+    private func openDirect() throws -> DirectSQLiteConnection {
+        try directConnection.withLock { connection in
+            if let connection { return connection }
+            let opened = try DirectSQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: 5000)
+            connection = opened
+            return opened
+        }
+    }
+
+    private func write(
+        _ group: [Job], on connection: (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    ) async {
         let outcomes = Mutex<[Result<any Sendable, any Error>]>([])
         do {
             try await connection { sql in
@@ -103,5 +157,37 @@ final class SQLiteGroupCommit: Sendable {
             return
         }
         for (job, outcome) in zip(group, outcomes.withLock { $0 }) { job.continuation.resume(with: outcome) }
+    }
+}
+
+/// The direct connection as the group sees it: `BEGIN IMMEDIATE` and `COMMIT` (which may wait for another process's
+/// lock or for the disk) run on a blocking thread; every other statement runs on the writer's thread.
+private struct DirectTransactionDatabase: SQLDatabase {
+    let inner: DirectSQLiteDatabase
+    let blocking: NIOThreadPool
+
+    var logger: Logger { inner.logger }
+    var eventLoop: any EventLoop { inner.eventLoop }
+    var dialect: any SQLDialect { inner.dialect }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        if let raw = query as? SQLQueryString, Self.isBlocking(raw) {
+            let inner = self.inner
+            try await blocking.runIfActive { try inner.connection.query(Self.text(raw), []) { _ in } }
+        } else {
+            try await inner.execute(sql: query, onRow)
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    private static func text(_ query: SQLQueryString) -> String { SQLiteDialectDatabase().serialize(query).sql }
+
+    private static func isBlocking(_ query: SQLQueryString) -> Bool {
+        let sql = text(query)
+        return sql == "BEGIN IMMEDIATE" || sql == "COMMIT"
     }
 }

@@ -11,7 +11,7 @@ import Synchronization
 final class SQLiteReadPool: Sendable {
     private let path: String
     private let threads: NIOThreadPool
-    private let idle = Mutex<[SQLiteReader]>([])
+    private let idle = Mutex<[DirectSQLiteConnection]>([])
     /// The threads start with the first read (a database that is never read costs none) and never again after `close`.
     private let state = Mutex(ThreadState.notStarted)
 
@@ -53,7 +53,7 @@ final class SQLiteReadPool: Sendable {
     /// The one row of a lookup by key (`query` must read at most one row through an index), read on the calling thread.
     func lookup<T>(_ query: some SQLExpression, row: (SQLiteResultRow) throws -> T) throws -> T? {
         let (sql, binds) = try statement(query)
-        guard state.withLock({ $0 != .closed }) else { throw SQLiteReadError(code: 21, message: "the read pool is closed") }
+        guard state.withLock({ $0 != .closed }) else { throw DirectSQLiteError(code: 21, message: "the read pool is closed") }
         let reader = try checkOut()
         defer { checkIn(reader) }
         var found: T?
@@ -76,12 +76,12 @@ final class SQLiteReadPool: Sendable {
         idle.withLock { $0.removeAll() }
     }
 
-    private func checkOut() throws -> SQLiteReader {
+    private func checkOut() throws -> DirectSQLiteConnection {
         if let reader = idle.withLock({ $0.popLast() }) { return reader }
-        return try SQLiteReader(path: path, busyTimeoutMilliseconds: 5000)
+        return try DirectSQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: 5000)
     }
 
-    private func checkIn(_ reader: SQLiteReader) {
+    private func checkIn(_ reader: DirectSQLiteConnection) {
         idle.withLock { $0.append(reader) }
     }
 }

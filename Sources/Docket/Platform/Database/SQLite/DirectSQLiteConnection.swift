@@ -2,9 +2,10 @@ import CBundledSQLite
 import Foundation
 import SQLiteNIO
 
-/// One read-only SQLite connection with its prepared statements kept for reuse (at most `statementLimit`, the least
-/// recently used finalized first). Not thread-safe: the read pool hands it to one thread at a time (hence unchecked).
-final class SQLiteReader: @unchecked Sendable {
+/// One SQLite connection of Docket's own (on sqlite-nio's bundled library) with its prepared statements kept for reuse
+/// (at most `statementLimit`, the least recently used finalized first): the read pool's read-only connections and the
+/// group writer's connection. Not thread-safe: its owner uses it from one thread at a time (hence unchecked).
+final class DirectSQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: CachedStatement] = [:]
     private var useCounter: UInt64 = 0
@@ -15,19 +16,20 @@ final class SQLiteReader: @unchecked Sendable {
         var lastUse: UInt64
     }
 
-    /// Opens `path` read-only with the pragmas every Docket connection gets (busy timeout, foreign keys), and makes it
-    /// refuse writes outright (`query_only`).
-    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+    /// Opens `path` with the pragmas every Docket connection gets (busy timeout, foreign keys, durable commits); a
+    /// read-only one also refuses writes outright (`query_only`).
+    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
         var handle: OpaquePointer?
-        let status = sqlite_nio_sqlite3_open_v2(path, &handle, DOCKET_SQLITE_OPEN_READONLY | DOCKET_SQLITE_OPEN_NOMUTEX, nil)
+        let mode = readOnly ? DOCKET_SQLITE_OPEN_READONLY : DOCKET_SQLITE_OPEN_READWRITE
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, mode | DOCKET_SQLITE_OPEN_NOMUTEX, nil)
         guard status == DOCKET_SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw SQLiteReadError(code: status, message: message)
+            throw DirectSQLiteError(code: status, message: message)
         }
         self.handle = handle
         sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA query_only = ON"] {
+        for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL", readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL"] {
             guard sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil) == DOCKET_SQLITE_OK else { throw failure() }
         }
     }
@@ -92,8 +94,8 @@ final class SQLiteReader: @unchecked Sendable {
         guard status == DOCKET_SQLITE_OK else { throw failure() }
     }
 
-    private func failure() -> SQLiteReadError {
-        SQLiteReadError(code: sqlite_nio_sqlite3_extended_errcode(handle), message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+    private func failure() -> DirectSQLiteError {
+        DirectSQLiteError(code: sqlite_nio_sqlite3_extended_errcode(handle), message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
     }
 }
 
@@ -148,6 +150,28 @@ struct SQLiteResultRow {
 
     /// Column `index` as a 64-bit integer.
     func int64(_ index: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(statement, index) }
+
+    /// How many columns the row has.
+    var count: Int32 { sqlite_nio_sqlite3_column_count(statement) }
+
+    /// The name of column `index`.
+    func name(_ index: Int32) -> String { String(cString: sqlite_nio_sqlite3_column_name(statement, index)) }
+
+    /// Column `index` as sqlite-nio's value type (what SQLiteKit's decoder reads).
+    func value(_ index: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case DOCKET_SQLITE_INTEGER: .integer(SQLiteInt64(int64(index)))
+        case DOCKET_SQLITE_FLOAT: .float(sqlite_nio_sqlite3_column_double(statement, index))
+        case DOCKET_SQLITE_TEXT: .text(text(index))
+        case DOCKET_SQLITE_BLOB:
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, index) {
+                .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: Int(sqlite_nio_sqlite3_column_bytes(statement, index)))))
+            } else {
+                .blob(ByteBuffer())
+            }
+        default: .null
+        }
+    }
 
     /// Column `index` as a 64-bit integer, or nil for NULL.
     func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
