@@ -9,7 +9,8 @@ import Logging
 /// - `DOCKET_PORT` (integer 0–65535, default `8080`; 0 picks a free port).
 /// - `DOCKET_DATA_DIR` (path, default `./data`): created if missing; holds the SQLite file and generated keys.
 /// - `DATABASE_URL` (default: `sqlite://<data dir>/docket.sqlite`): `postgres://user:pass@host:port/db` selects PostgreSQL.
-/// - `DOCKET_DB_POOL_SIZE` (integer 1–100, default `4`): PostgreSQL connections per event loop.
+/// - `DOCKET_DB_POOL_SIZE` (integer 1–100, default `4`): PostgreSQL connections per event loop; on SQLite, read-only
+///   connections beside the one writer.
 /// - `DOCKET_LOG_LEVEL` (`trace`…`critical`, default `info`).
 /// - `DOCKET_LOG_FORMAT` (`json` or `text`, default `json`).
 /// - `DOCKET_MAX_BODY_BYTES` (integer ≥ 1, default 1048576): larger request bodies get 413.
