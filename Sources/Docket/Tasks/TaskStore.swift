@@ -42,9 +42,13 @@ struct TaskStore: Sendable {
         try await sql.raw("SELECT held FROM task_counts WHERE user_id = \(bind: owner)").first()?.decode(column: "held", as: Int.self) ?? 0
     }
 
-    /// The owner's task with `id`, or nil (whether it is missing or someone else's); on SQLite from the read pool.
+    /// The owner's task with `id`, or nil (whether it is missing or someone else's); on SQLite from the read pool, on
+    /// PostgreSQL as a prepared statement.
     func find(_ id: UUID, owner: UUID, logger: Logger) async throws -> TaskRecord? {
-        guard let reads = database.sqliteReads else { return try await find(id, owner: owner, on: sql(logger)) }
+        guard let reads = database.sqliteReads else {
+            let statement = PostgresTaskStatements.FindTask(id: id, owner: owner)
+            return try await metrics.timed("task_get") { try await database.postgresRows(statement, logger: logger).first }
+        }
         return try await metrics.timed("task_get") { try reads.lookup(Self.findSQL(id, owner: owner)) { try TaskRecord(sqliteRow: $0) } }
     }
 
@@ -92,9 +96,20 @@ struct TaskStore: Sendable {
         return true
     }
 
-    /// One page of the owner's tasks for `query`, plus the total when asked; on SQLite from the read pool.
+    /// One page of the owner's tasks for `query`, plus the total when asked; on SQLite from the read pool, on PostgreSQL
+    /// the default listing as a prepared statement.
     func list(_ query: TaskListQuery, logger: Logger) async throws -> (rows: [TaskRecord], total: Int?) {
-        guard let reads = database.sqliteReads else { return try await list(query, on: sql(logger)) }
+        guard let reads = database.sqliteReads else {
+            guard let page = PostgresTaskStatements.page(query) else { return try await list(query, on: sql(logger)) }
+            let rows = try await metrics.timed("task_list") {
+                switch page {
+                case .first(let statement): try await database.postgresRows(statement, logger: logger)
+                case .after(let statement): try await database.postgresRows(statement, logger: logger)
+                }
+            }
+            let total = query.includeTotal ? try await sql(logger).raw(query.countSQL()).first()?.decode(column: "total", as: Int.self) : nil
+            return (rows, total)
+        }
         let rows = try await metrics.timed("task_list") { try await reads.all(query.pageSQL()) { try TaskRecord(sqliteRow: $0) } }
         var total: Int?
         if query.includeTotal {

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import PostgresNIO
 import SQLKit
 import ServiceLifecycle
 import Synchronization
@@ -140,6 +141,21 @@ public final class DocketDatabase: Service, Sendable {
     func hotTransaction<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
         if let sqliteWriter { return try await sqliteWriter.run(.direct, body) }
         return try await transaction(logger: logger, body)
+    }
+
+    /// The rows of a PostgreSQL prepared statement (prepared once per connection by postgres-nio, then run by name),
+    /// on a pooled connection checked to be open first (a statement written to a closed one would never complete).
+    func postgresRows<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        let pool = database(logger: logger) as! any PostgresDatabase
+        return try await pool.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                guard !connection.isClosed else { throw ChannelError.ioOnClosedChannel }
+                var rows: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }
+        }.get()
     }
 
     /// The same handle as a SQLKit database, for hand-written queries.
