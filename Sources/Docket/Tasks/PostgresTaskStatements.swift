@@ -10,7 +10,7 @@ enum PostgresTaskStatements {
         "id, user_id, title, description, status, priority, priority_rank, due_date, due_asc, due_desc, completed_at, created_at, updated_at, version"
 
     /// The owner's task with an id.
-    struct FindTask: PostgresPreparedStatement {
+    struct FindTask: TaskRowsStatement {
         static let sql = "SELECT \(columns) FROM tasks WHERE id = $1 AND user_id = $2"
         let id: UUID
         let owner: UUID
@@ -21,12 +21,10 @@ enum PostgresTaskStatements {
             bindings.append(owner)
             return bindings
         }
-
-        func decodeRow(_ row: PostgresRow) throws -> TaskRecord { try TaskRecord(postgresRow: row) }
     }
 
     /// The first `limit` of the owner's tasks, newest first.
-    struct NewestFirst: PostgresPreparedStatement {
+    struct NewestFirst: TaskRowsStatement {
         static let sql = "SELECT \(columns) FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
         let owner: UUID
         let limit: Int
@@ -37,12 +35,10 @@ enum PostgresTaskStatements {
             bindings.append(limit)
             return bindings
         }
-
-        func decodeRow(_ row: PostgresRow) throws -> TaskRecord { try TaskRecord(postgresRow: row) }
     }
 
     /// The next `limit` of the owner's tasks, newest first, after the cursor's (created_at, id).
-    struct NewestFirstAfter: PostgresPreparedStatement {
+    struct NewestFirstAfter: TaskRowsStatement {
         static let sql =
             "SELECT \(columns) FROM tasks WHERE user_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4"
         let owner: UUID
@@ -58,8 +54,6 @@ enum PostgresTaskStatements {
             bindings.append(limit)
             return bindings
         }
-
-        func decodeRow(_ row: PostgresRow) throws -> TaskRecord { try TaskRecord(postgresRow: row) }
     }
 
     /// A page of the default listing, first or following.
@@ -78,6 +72,13 @@ enum PostgresTaskStatements {
         guard case .number(let createdAt) = after.key else { return nil }
         return .after(NewestFirstAfter(owner: query.owner, createdAt: createdAt, id: after.id, limit: query.limit + 1))
     }
+}
+
+/// A prepared statement whose rows are `PostgresTaskStatements.columns`, decoded into tasks.
+protocol TaskRowsStatement: PostgresPreparedStatement where Row == TaskRecord {}
+
+extension TaskRowsStatement {
+    func decodeRow(_ row: PostgresRow) throws -> TaskRecord { try TaskRecord(postgresRow: row) }
 }
 
 extension TaskRecord {
