@@ -13,8 +13,8 @@ struct DirectSQLiteDatabase: SQLDatabase {
     let eventLoop: any EventLoop
     let dialect: any SQLDialect = SQLiteDialect()
     var queryLogLevel: Logger.Level? { nil }
-    private let serializer = SQLiteDialectDatabase()
-    private let encoder = SQLiteDataEncoder()
+    /// Turns SQLKit expressions into SQLite text and binds.
+    let serializer = SQLiteDialectDatabase()
 
     init(connection: DirectSQLiteConnection, logger: Logger, eventLoop: any EventLoop) {
         self.connection = connection
@@ -23,8 +23,12 @@ struct DirectSQLiteDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, encodables) = serializer.serialize(query)
-        let binds = try encodables.map { try encoder.encode($0) }
+        let (sql, binds) = try serializer.statement(query)
+        try run(sql, binds, onRow)
+    }
+
+    /// Runs an already serialized statement on the calling thread, handing each row to `onRow`.
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: @escaping @Sendable (any SQLRow) -> Void) throws {
         var columns: [String]?
         try connection.query(sql, binds) { row in
             let names = columns ?? (0..<row.count).map(row.name)

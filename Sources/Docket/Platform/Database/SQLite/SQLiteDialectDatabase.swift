@@ -22,4 +22,12 @@ struct SQLiteDialectDatabase: SQLDatabase {
         query.serialize(to: &serializer)
         return (serializer.sql, serializer.binds)
     }
+
+    /// The SQL text of `query` and its binds as SQLite values (as sqlite-nio would bind them), ready for a
+    /// `DirectSQLiteConnection`.
+    func statement(_ query: some SQLExpression) throws -> (sql: String, binds: [SQLiteData]) {
+        let (sql, encodables) = serialize(query)
+        let encoder = SQLiteDataEncoder()
+        return (sql, try encodables.map { try encoder.encode($0) })
+    }
 }

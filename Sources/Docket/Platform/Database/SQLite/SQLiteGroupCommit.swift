@@ -172,22 +172,17 @@ private struct DirectTransactionDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        if let raw = query as? SQLQueryString, Self.isBlocking(raw) {
+        // Serialized once: the text decides where it runs, and the same text and binds are run.
+        let (sql, binds) = try inner.serializer.statement(query)
+        if sql == "BEGIN IMMEDIATE" || sql == "COMMIT" {
             let inner = self.inner
-            try await blocking.runIfActive { try inner.connection.query(Self.text(raw), []) { _ in } }
+            try await blocking.runIfActive { try inner.run(sql, binds, onRow) }
         } else {
-            try await inner.execute(sql: query, onRow)
+            try inner.run(sql, binds, onRow)
         }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
-    }
-
-    private static func text(_ query: SQLQueryString) -> String { SQLiteDialectDatabase().serialize(query).sql }
-
-    private static func isBlocking(_ query: SQLQueryString) -> Bool {
-        let sql = text(query)
-        return sql == "BEGIN IMMEDIATE" || sql == "COMMIT"
     }
 }

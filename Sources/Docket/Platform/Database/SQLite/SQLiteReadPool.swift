@@ -19,7 +19,6 @@ final class SQLiteReadPool: Sendable {
         case notStarted, running, closed
     }
     private let dialect = SQLiteDialectDatabase()
-    private let encoder = SQLiteDataEncoder()
 
     /// A pool of `size` threads (each holding at most one connection) reading the file at `path`.
     init(path: String, size: Int) {
@@ -29,7 +28,7 @@ final class SQLiteReadPool: Sendable {
 
     /// Runs `query` on a reader of the pool's threads and maps each row with `row`.
     func all<T: Sendable>(_ query: some SQLExpression, row: @escaping @Sendable (SQLiteResultRow) throws -> T) async throws -> [T] {
-        let (sql, binds) = try statement(query)
+        let (sql, binds) = try dialect.statement(query)
         state.withLock { state in
             if state == .notStarted {
                 threads.start()
@@ -52,18 +51,13 @@ final class SQLiteReadPool: Sendable {
 
     /// The one row of a lookup by key (`query` must read at most one row through an index), read on the calling thread.
     func lookup<T>(_ query: some SQLExpression, row: (SQLiteResultRow) throws -> T) throws -> T? {
-        let (sql, binds) = try statement(query)
+        let (sql, binds) = try dialect.statement(query)
         guard state.withLock({ $0 != .closed }) else { throw DirectSQLiteError(code: 21, message: "the read pool is closed") }
         let reader = try checkOut()
         defer { checkIn(reader) }
         var found: T?
         try reader.query(sql, binds) { if found == nil { found = try row($0) } }
         return found
-    }
-
-    private func statement(_ query: some SQLExpression) throws -> (String, [SQLiteData]) {
-        let (sql, encodables) = dialect.serialize(query)
-        return (sql, try encodables.map { try encoder.encode($0) })
     }
 
     /// Stops the threads and closes every connection.
