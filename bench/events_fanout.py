@@ -25,6 +25,9 @@ import time
 import urllib.request
 from datetime import datetime
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from docket_node import RAISED_LIMITS, DocketNode  # noqa: E402
+
 PASSWORD = "Fanout-Bench-Pass-1"
 
 
@@ -80,24 +83,17 @@ def main():
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="docket-fanout-")
-    port = free_port()
-    env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": workdir, "DOCKET_RATE_LIMIT_ENABLED": "false",
-           "DOCKET_LOG_LEVEL": "warning", "DOCKET_EVENTS_STREAMS_PER_USER": str(args.streams),
+    # Rate limiting on with raised budgets: many accounts registered from one address (see scripts/docket_node.py).
+    env = {**RAISED_LIMITS, "DOCKET_LOG_LEVEL": "warning", "DOCKET_EVENTS_STREAMS_PER_USER": str(args.streams),
            "DOCKET_EVENTS_STREAMS_PER_NODE": str(args.users * args.streams + 10)}
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
-    server = subprocess.Popen([args.binary, "serve"], env=env, stdout=open(os.path.join(workdir, "server.log"), "wb"),
-                              stderr=subprocess.STDOUT)
+    node = DocketNode(args.binary, workdir, env)
+    port = node.port
+    node.start(wait=False)
+    server = node.process
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    sys.exit("the server did not start")
-                time.sleep(0.1)
+        node.wait_ready(60)
         tokens = [call(port, "POST", "/api/v1/auth/register",
                        {"email": f"fan{i}@example.com", "password": PASSWORD, "name": f"Fan {i}"})["access_token"]
                   for i in range(args.users)]

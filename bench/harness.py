@@ -7,6 +7,7 @@ in time, and every process it starts is stopped before it exits.
 import argparse
 import contextlib
 import datetime
+from http.client import HTTPConnection
 import json
 import os
 import re
@@ -23,6 +24,9 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from docket_node import RAISED_LIMITS, DocketNode  # noqa: E402
+
 WRK_DIR = os.path.join(ROOT, "bench", "wrk")
 EMAIL = "bench@example.com"
 PASSWORD = "Bench-Password-1"
@@ -36,6 +40,14 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# How the server under test is configured for a scenario. Rate limiting is on in every mode but one:
+#   raised   the budgets raised above what the benchmark's one account and address send, so the limiter's work is
+#            measured on every request, not its 429s (most scenarios);
+#   default  Docket's default limits, for the many-users scenario (each account at its own default write budget);
+#   off      DOCKET_RATE_LIMIT_ENABLED=false, only to compare with `raised` in the same run (the `*_rl_off` scenarios).
+MODES = {"raised": RAISED_LIMITS, "default": {}, "off": {"DOCKET_RATE_LIMIT_ENABLED": "false"}}
 
 
 def http(base, method, path, body=None, token=None, content_type="application/json"):
@@ -124,42 +136,52 @@ def run_wrk(script, url, connections, duration, env, threads=2):
     match = re.search(r"BENCH_JSON (\{.*\})", output.stdout)
     if not match:
         raise RuntimeError(f"wrk printed no result: {output.stdout}\n{output.stderr}")
-    return json.loads(match.group(1))
+    result = json.loads(match.group(1))
+    statuses = re.search(r"BENCH_STATUS (\{.*\})", output.stdout)
+    if statuses:
+        result.update(json.loads(statuses.group(1)))
+    return result
 
 
-class Server:
-    """One `docket serve` process on a loopback port, with its own data directory."""
+class Server(DocketNode):
+    """One `docket serve` process on a loopback port, with its own data directory (scripts/docket_node.py)."""
 
     def __init__(self, binary, env):
-        self.binary = binary
-        self.env = env
-        self.base = f"http://127.0.0.1:{env['DOCKET_PORT']}"
-        self.process = None
+        super().__init__(binary, env["DOCKET_DATA_DIR"], env, port=int(env["DOCKET_PORT"]))
+        self.mode = None
 
     def start(self):
-        started = time.time()
-        self.log = open(os.path.join(self.env["DOCKET_DATA_DIR"], "server.log"), "ab")
-        self.process = subprocess.Popen([self.binary, "serve"], env={**os.environ, **self.env}, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
-        while time.time() - started < 60:
-            try:
-                if http(self.base, "GET", "/ready")[0] == 200:
-                    return time.time() - started
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError("docket exited during start-up; see server.log")
-            time.sleep(0.005)
-        raise RuntimeError("docket did not become ready in 60 s")
+        return super().start(limit=60, poll=0.005)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process = None
+    def start_in(self, mode, base_env):
+        """Restarts the server in configuration `mode` (see MODES) unless it already runs in it."""
+        if self.mode == mode and self.running():
+            return
+        self.stop()
+        self.env = {**base_env, **MODES[mode], "DOCKET_PORT": str(self.port), "DOCKET_DATA_DIR": self.data_dir}
+        self.start()
+        self.mode = mode
+
+
+MANY_USERS = 64
+
+
+def many_user_tokens(server):
+    """Access tokens of the many-users scenario's accounts (seeded as many@example.com and seed-other-N@example.invalid),
+    each signed in from a loopback address of its own, so the default per-address sign-in limit refuses none."""
+    emails = ["many@example.com"] + [f"seed-other-{index}@example.invalid" for index in range(MANY_USERS - 1)]
+    tokens = []
+    for index, email in enumerate(emails):
+        connection = HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(f"127.0.1.{index + 1}", 0))
+        connection.request("POST", "/api/v1/auth/login", json.dumps({"email": email, "password": PASSWORD}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"signing in {email} answered {response.status}: {body[:200]!r}")
+        tokens.append(json.loads(body)["access_token"])
+    return tokens
 
 
 def seed(binary, env, email, tasks, others=0, per_other=0):
@@ -179,7 +201,7 @@ def seeded_server_with_token(binary, prefix, tasks, scopes):
     personal access token of that account with `scopes`; yields (server, token, workdir), then stops the server and
     removes the directory."""
     work = tempfile.mkdtemp(prefix=prefix)
-    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning", "DOCKET_RATE_LIMIT_ENABLED": "false"}
+    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning", **MODES["raised"]}
     email = "bench@example.com"
     server = Server(binary, env)
     try:
@@ -226,7 +248,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", default="16,64,256", help="comma-separated connection counts")
     parser.add_argument("--tasks", type=int, default=100_000, help="tasks of the benchmark user")
-    parser.add_argument("--scenarios", default="health,list,list_deep,get,create,patch,login,mix",
+    parser.add_argument("--scenarios", default="health,list,list_deep,get,create,patch,login,mix,create_rl_off,patch_rl_off,many_users",
                         help="comma-separated subset of scenarios")
     parser.add_argument("--scale", action="store_true", help="also run the data-scale list latency (1k / 100k / 1M rows)")
     parser.add_argument("--binary", default=None, help="an already built docket binary (skips the build)")
@@ -249,7 +271,7 @@ def main():
     backend = "postgres" if args.postgres else "sqlite"
     env = {
         "DOCKET_HOST": "127.0.0.1", "DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": os.path.join(workdir, "data"),
-        "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_LOG_LEVEL": "info", "DOCKET_LOG_FORMAT": "json",
+        "DOCKET_LOG_LEVEL": "info", "DOCKET_LOG_FORMAT": "json",
         # The benchmark user starts with 100,000 tasks (the default quota) and the create scenarios add more.
         "DOCKET_MAX_TASKS_PER_USER": "10000000",
     }
@@ -257,7 +279,8 @@ def main():
     pg_dir = os.path.join(workdir, "pg")
     if args.postgres:
         env["DATABASE_URL"] = start_postgres(pg_dir)
-    server = Server(binary, env)
+    server = Server(binary, {**env, **MODES["raised"]})
+    server.mode = "raised"
     results = []
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
@@ -271,6 +294,8 @@ def main():
     try:
         log(f"seeding {args.tasks} tasks ({backend})")
         seed(binary, env, EMAIL, args.tasks)
+        if "many_users" in args.scenarios:
+            seed(binary, env, "many@example.com", 0, others=MANY_USERS - 1, per_other=0)
         report["startup_to_ready_ms"] = round(1000 * server.start(), 1)
         server.stop()
         report["startup_to_ready_ms"] = round(1000 * server.start(), 1)  # second start: migrated, as in production
@@ -290,11 +315,19 @@ def main():
             "patch": ("patch.lua", "/api/v1/tasks", wrk_env),
             "login": ("login.lua", "/api/v1/auth/login", wrk_env),
             "mix": ("mix.lua", "/api/v1/tasks", wrk_env),
+            "create_rl_off": ("create.lua", "/api/v1/tasks", wrk_env, "off"),
+            "patch_rl_off": ("patch.lua", "/api/v1/tasks", wrk_env, "off"),
+            "many_users": ("create_many.lua", "/api/v1/tasks", None, "default"),
         }
         if not args.no_ceiling:
             report["ceiling"] = ceiling_run(args.connections, args.duration)
-        for name in args.scenarios.split(","):
-            script, path, extra_env = scenarios[name]
+        names = args.scenarios.split(",")
+        # Scenarios of one configuration run together, so the server restarts at most once per configuration.
+        for name in sorted(names, key=lambda n: list(MODES).index((scenarios[n] + ("raised",))[3])):
+            script, path, extra_env, mode = (scenarios[name] + ("raised",))[:4]
+            server.start_in(mode, env)
+            if name == "many_users":
+                extra_env = {"BENCH_TOKENS": ",".join(many_user_tokens(server))}
             for connections in [int(c) for c in args.connections.split(",")]:
                 idle = wait_for_idle()
                 with ProcessSampler(server.process.pid) as sampler:
@@ -305,11 +338,13 @@ def main():
                                 and c["connections"] == connections), None)
                 if ceiling:
                     result["percent_of_ceiling"] = round(100 * result["rps"] / ceiling["rps"], 1)
+                result["rate_limits"] = mode
                 results.append(result)
                 log(f"{name:10} c={connections:<4} {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
                     f"p99 {result['p99_ms']:.2f} ms  non2xx {result['non2xx']}  errors {result['socket_errors']}  "
                     f"rss {result['server_peak_rss_mib']} MiB")
-        if "login" in args.scenarios:
+        if "login" in names:
+            server.start_in("raised", env)
             report["login_flood"] = login_flood(server, wrk_env, args.duration)
         if args.scale:
             server.stop()

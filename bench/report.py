@@ -10,14 +10,16 @@ def render(r):
     print(f"`{r['command']}` — {r['machine']['cores']} cores, load before {r['machine']['load_before']:.2f}; "
           f"{r['config']['tasks_of_user']} tasks for the benchmark user; {r['config']['duration_s']} s per run; "
           f"start-up to ready {r.get('startup_to_ready_ms')} ms.\n")
-    print("| scenario | conns | req/s | % of ceiling | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors | server CPU % "
-          "| peak RSS MiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| scenario | rate limits | conns | req/s | % of ceiling | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors "
+          "| server CPU % | peak RSS MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for x in r.get("ceiling", []) + r["results"]:
         share = x.get("percent_of_ceiling")
         share = f"{share}%" if share is not None else ("100%" if x["scenario"] == "ceiling_json" else "—")
-        print(f"| {x['scenario']} | {x['connections']} | {x['rps']:.0f} | {share} | {x['p50_ms']:.2f} | {x['p90_ms']:.2f} | "
-              f"{x['p99_ms']:.2f} | {x['max_ms']:.1f} | {x['non2xx']} | {x['socket_errors']} | {x['server_cpu_percent']} | "
+        limits = x.get("rate_limits", "—")
+        non2xx = f"{x['non2xx']} ({x['status_5xx']} 5xx, {x['status_429']} 429)" if "status_5xx" in x else f"{x['non2xx']}"
+        print(f"| {x['scenario']} | {limits} | {x['connections']} | {x['rps']:.0f} | {share} | {x['p50_ms']:.2f} | {x['p90_ms']:.2f} | "
+              f"{x['p99_ms']:.2f} | {x['max_ms']:.1f} | {non2xx} | {x['socket_errors']} | {x['server_cpu_percent']} | "
               f"{x['server_peak_rss_mib']} |")
     if "login_flood" in r:
         f = r["login_flood"]

@@ -19,6 +19,8 @@ import tempfile
 import time
 import urllib.request
 
+from docket_node import CHEAP_HASHING, RAISED_LIMITS, DocketNode
+
 results = {"passed": 0, "failed": 0}
 TIMED_OUT = "no answer and not closed within the timeout"
 
@@ -72,32 +74,21 @@ def main():
     backend = "postgres" if server_url else "sqlite"
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="docket-abuse-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "error",
-           "DOCKET_IDLE_TIMEOUT": "3", "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_ARGON2_MEMORY_KIB": "1024",
-           "DOCKET_ARGON2_ITERATIONS": "1"}
-    env.pop("DATABASE_URL", None)
+    # Rate limiting on with raised budgets: one account's many abusive requests from one address (see docket_node.py).
+    env = {"DOCKET_LOG_LEVEL": "error", "DOCKET_IDLE_TIMEOUT": "3", **RAISED_LIMITS, **CHEAP_HASHING}
     database = admin = None
     if server_url:
         database = f"docket_abuse_{os.getpid()}"
         admin = server_url.rsplit("/", 1)[0] + "/postgres"
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True, capture_output=True, timeout=60)
         env["DATABASE_URL"] = server_url.rsplit("/", 1)[0] + "/" + database
-    log = open(os.path.join(work, "server.log"), "wb")
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    node = DocketNode(binary, work, env, unset=("DATABASE_URL",))
+    port = node.port
+    node.start(wait=False)
+    server = node.process
     rss_before = rss_after = 0
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not become ready within 60 s")
-                time.sleep(0.1)
+        node.wait_ready(60)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/register", method="POST",
                                          data=json.dumps({"email": "abuse@example.com", "password": "Abuse-Pass-1", "name": "A"}).encode(),
                                          headers={"Content-Type": "application/json"})

@@ -272,7 +272,7 @@ def main():
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True, capture_output=True)
         common = {"DATABASE_URL": database_url, "DOCKET_JWT_KEYS_FILE": os.path.join(work, "jwt-keys.json"),
                   "DOCKET_BROKER_URL": redis_url, "DOCKET_BROKER_MAX_BACKLOG": "200", "DOCKET_RELAY_LEASE_SECONDS": "2",
-                  "DOCKET_LOG_LEVEL": "notice", "DOCKET_RATE_LIMIT_ENABLED": "false"}
+                  "DOCKET_LOG_LEVEL": "notice"}
         setup_env = {**os.environ, **ec.COMMON, **common, "DOCKET_DATA_DIR": work}
         subprocess.run([binary, "keys", "rotate"], env=setup_env, check=True, capture_output=True)
         subprocess.run([binary, "migrate", "up"], env=setup_env, check=True, capture_output=True)

@@ -29,6 +29,8 @@ import time
 import urllib.error
 import urllib.request
 
+from docket_node import DocketNode
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "reliability", "schemathesis.toml")
 FIXED_SEED = 1
@@ -154,20 +156,16 @@ def main():
            "DOCKET_WEBHOOK_ALLOWED_TARGETS": f"127.0.0.1/32:{closed_port}", "DOCKET_WEBHOOK_RETRY_BASE_MS": "3600000"}
     if database_url:
         env["DATABASE_URL"] = database_url
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(work, "server.log"), "wb"),
-                              stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    node = DocketNode(binary, work, {name: value for name, value in env.items() if os.environ.get(name) != value}, port=port)
+    node.start(wait=False)
+    server = node.process
+    base = node.base
     accounts = Accounts(base, binary, env)
     total_cases = total_failures = 0
     code = 0
     started = time.monotonic()
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/ready", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        node.wait_ready(60)
         for problem in metrics_refusals(base):
             print(f"contract-fuzz: {problem}", flush=True)
             total_failures += 1

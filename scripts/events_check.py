@@ -38,6 +38,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import event_contract  # noqa: E402
+from docket_node import RAISED_LIMITS, DocketNode, free_port  # noqa: E402
 
 try:
     from websockets.sync.client import connect as ws_connect
@@ -57,12 +58,6 @@ def check(condition, message):
     print(("  ok   " if condition else "  FAIL ") + message, flush=True)
     results["passed" if condition else "failed"] += 1
     return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def record(envelope, origin):
@@ -779,8 +774,9 @@ def report_contract():
 
 # ---- servers ------------------------------------------------------------------------------------------------------
 
+# Rate limiting on with raised budgets: many accounts and streams from one address (see docket_node.py).
 COMMON = {"DOCKET_LOG_LEVEL": "warning", "DOCKET_ARGON2_MEMORY_KIB": "4096", "DOCKET_ARGON2_ITERATIONS": "1",
-          "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_SHUTDOWN_TIMEOUT": "5", "DOCKET_EVENTS_HEARTBEAT_SECONDS": "1",
+          **RAISED_LIMITS, "DOCKET_SHUTDOWN_TIMEOUT": "5", "DOCKET_EVENTS_HEARTBEAT_SECONDS": "1",
           "DOCKET_EVENTS_BUFFER": "32", "DOCKET_EVENTS_STALL_SECONDS": "1", "DOCKET_EVENTS_STREAMS_PER_USER": "3"}
 
 
@@ -799,14 +795,11 @@ def wait_ready(port, process, limit=90):
 
 
 def start_node(binary, data, processes, extra=None):
-    os.makedirs(data, exist_ok=True)
-    port = free_port()
-    env = {**os.environ, **COMMON, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": data, **(extra or {})}
-    process = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(data, "server.log"), "wb"),
-                               stderr=subprocess.STDOUT)
-    processes.append(process)
-    wait_ready(port, process)
-    return port
+    node = DocketNode(binary, data, {**COMMON, **(extra or {})})
+    node.start(wait=False)
+    processes.append(node.process)
+    node.wait_ready()
+    return node.port
 
 
 def start_nginx(work, upstreams, processes):

@@ -31,6 +31,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from docket_node import CHEAP_HASHING, RAISED_LIMITS, DocketNode
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "Fault-Password-1"
 WRITERS = 16                # concurrent create loops, each on its own keep-alive connection
@@ -46,12 +48,6 @@ def check(condition, message):
     print(("  ok   " if condition else "  FAIL ") + message, flush=True)
     results["passed" if condition else "failed"] += 1
     return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(port, method, path, body=None, token=None, timeout=CLIENT_TIMEOUT):
@@ -80,43 +76,21 @@ def register(port, email):
     return body["access_token"]
 
 
-class Node:
-    def __init__(self, binary, env):
-        self.binary, self.env, self.process = binary, env, None
-        self.port = int(env["DOCKET_PORT"])
-        self.log = os.path.join(env["DOCKET_DATA_DIR"], "node.log")
+class Node(DocketNode):
+    """A node whose log keeps every start (the crash rounds restart it), with its error lines summarised for a failed
+    check."""
+
+    def __init__(self, binary, data_dir, env):
+        super().__init__(binary, data_dir, env, log_name="node.log")
 
     def start(self):
-        self.process = subprocess.Popen([self.binary, "serve"], env={**os.environ, **self.env},
-                                        stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"node exited with {self.process.returncode} while starting")
-            try:
-                if call(self.port, "GET", "/ready", timeout=1)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("node did not become ready within 60 s")
-
-    def stop(self):
-        """SIGTERM, then SIGKILL after 30 s; returns the exit status (negative: the signal that ended it)."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode if self.process else None
+        super().start(limit=60)
 
     def errors(self):
         """The node's distinct error lines (and a crash report, if any), for a failed check's output."""
         seen, lines = {}, []
         try:
-            with open(self.log, errors="replace") as f:
+            with open(self.log_path, errors="replace") as f:
                 for line in f:
                     try:
                         entry = json.loads(line)
@@ -132,12 +106,9 @@ class Node:
         return "\n".join([f"  {count} x {message} {error}" for (message, error), count in seen.items()] + lines)
 
 
-def base_env(data_dir, extra=None):
-    env = {"DOCKET_PORT": str(free_port()), "DOCKET_DATA_DIR": data_dir, "DOCKET_LOG_LEVEL": "warning",
-           "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_ARGON2_MEMORY_KIB": "1024", "DOCKET_ARGON2_ITERATIONS": "1"}
-    env.update(extra or {})
-    os.makedirs(data_dir, exist_ok=True)
-    return env
+def base_env(extra=None):
+    # Rate limiting on with raised budgets: 16 writers of one account from one address (see docket_node.py).
+    return {"DOCKET_LOG_LEVEL": "warning", **RAISED_LIMITS, **CHEAP_HASHING, **(extra or {})}
 
 
 class Cluster:
@@ -441,7 +412,7 @@ def crash(binary, backend, rounds, work):
                                                                                   "full_page_writes")}
         check(settings == {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"},
               f"the crash cluster is durable: {settings}")
-    node = Node(binary, base_env(os.path.join(work, "crash-data"), extra))
+    node = Node(binary, os.path.join(work, "crash-data"), base_env(extra))
     totals = {"acked": 0, "lost": 0, "unverifiable": 0, "in_flight": [], "cut": []}
     recovery = None
     try:
@@ -506,7 +477,7 @@ def outage(binary, work):
     print(f"PostgreSQL outage (fast shutdown, down 3 s) under {WRITERS} concurrent writers:")
     started = time.monotonic()
     cluster = Cluster(os.path.join(work, "pg-outage"))
-    node = Node(binary, base_env(os.path.join(work, "outage-data"), {"DATABASE_URL": cluster.create_database("docket_outage"),
+    node = Node(binary, os.path.join(work, "outage-data"), base_env({"DATABASE_URL": cluster.create_database("docket_outage"),
                                                                     "DOCKET_AUTH_CACHE_TTL": "1"}))
     try:
         node.start()
@@ -592,7 +563,7 @@ def diskfull(binary, work):
     mount = os.path.join(work, "small-disk")
     os.makedirs(mount)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount], check=True)
-    node = Node(binary, base_env(mount))
+    node = Node(binary, mount, base_env())
     try:
         node.start()
         token = register(node.port, "full@example.com")

@@ -17,7 +17,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from multinode_check import ROOT, free_port, http, wait_ready  # noqa: E402
+from docket_node import DocketNode, free_port  # noqa: E402
+from multinode_check import ROOT, http  # noqa: E402
 
 results = {"passed": 0, "failed": 0}
 
@@ -53,13 +54,11 @@ def main():
 
         def start(name):
             port = free_port()
-            data = os.path.join(work, name)
-            os.makedirs(data)
-            env = {**os.environ, **common, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": data, "DOCKET_AUTO_MIGRATE": "false"}
-            process = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(data, "node.log"), "wb"), stderr=subprocess.STDOUT)
-            processes.append(process)
-            wait_ready(port, process)
-            return port, process
+            node = DocketNode(binary, os.path.join(work, name), {**common, "DOCKET_AUTO_MIGRATE": "false"}, port=port, log_name="node.log")
+            node.start(wait=False)
+            processes.append(node.process)
+            node.wait_ready(60)
+            return port, node.process
 
         port_a, node_a = start("node-a")
         _, session = http(port_a, "POST", "/api/v1/auth/register", {"email": "agent@example.com", "password": "Failover-Pass-1", "name": "A"})

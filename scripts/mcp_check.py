@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 
+from docket_node import RAISED_LIMITS, DocketNode
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -216,21 +217,16 @@ async def shutdown_with_open_stream(base, token, server):
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="docket-mcp-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning",
-           "DOCKET_RATE_LIMIT_IP": "10000/60", "DOCKET_RATE_LIMIT_TOKEN": "100000/60", "DOCKET_RATE_LIMIT_TOKEN_USER": "100000/60",
-           "DOCKET_JOB_BATCH_SIZE": "5", "DOCKET_JOB_STEP_PAUSE": "50"}
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(work, "server.log"), "wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    # Rate limiting on with raised budgets: two accounts' many calls from one address (see docket_node.py).
+    node = DocketNode(binary, work, {"DOCKET_LOG_LEVEL": "warning", **RAISED_LIMITS, "DOCKET_JOB_BATCH_SIZE": "5",
+                                     "DOCKET_JOB_STEP_PAUSE": "50"})
+    port = node.port
+    env = node.full_env()
+    node.start(wait=False)
+    server = node.process
+    base = node.base
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/ready", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        node.wait_ready(60)
         def register(email):
             return http(base, "POST", "/api/v1/auth/register", {"email": email, "password": "Agent-Password-1", "name": "Agent"})[2]
         def pat(session, scopes, name="agent"):

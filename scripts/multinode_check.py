@@ -17,6 +17,8 @@ import time
 import urllib.error
 import urllib.request
 
+from docket_node import DocketNode, free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "Multi-Node-Pass-1"
 failures = []
@@ -26,12 +28,6 @@ passes = []
 def check(condition, message):
     print(("  ok   " if condition else "  FAIL ") + message, flush=True)
     (passes if condition else failures).append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(port, method, path, body=None, token=None, headers=None):
@@ -88,13 +84,11 @@ def main():
         nodes = []
         for index, port in enumerate(ports):
             data = os.path.join(work, f"node{index}")
-            os.makedirs(data)
-            env = {**os.environ, **common, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": data, "DOCKET_AUTO_MIGRATE": "false"}
-            log = open(os.path.join(data, "node.log"), "wb")
-            process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-            processes.append(process)
-            nodes.append(process)
-            wait_ready(port, process)
+            node = DocketNode(binary, data, {**common, "DOCKET_AUTO_MIGRATE": "false"}, port=port, log_name="node.log")
+            node.start(wait=False)
+            processes.append(node.process)
+            nodes.append(node.process)
+            node.wait_ready(60)
         a, b = ports
         balancer = free_port()
         nginx_conf = os.path.join(work, "nginx.conf")

@@ -13,6 +13,8 @@ import tempfile
 import time
 import urllib.request
 
+from docket_node import RAISED_LIMITS, DocketNode
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -20,21 +22,14 @@ def main():
     binary, minutes = sys.argv[1], float(sys.argv[2])
     window = 30
     work = tempfile.mkdtemp(prefix="docket-soak-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "warning",
-           "DOCKET_RATE_LIMIT_ENABLED": "false"}
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Rate limiting on with raised budgets: one account's steady wrk load from one address (see docket_node.py).
+    node = DocketNode(binary, work, {"DOCKET_LOG_LEVEL": "warning", **RAISED_LIMITS})
+    node.start(wait=False)
+    server = node.process
     rows = []
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/ready", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        base = node.base
+        node.wait_ready(30)
         request = urllib.request.Request(base + "/api/v1/auth/register", method="POST", headers={"Content-Type": "application/json"},
                                          data=json.dumps({"email": "soak@example.com", "password": "Soak-Password-1", "name": "S"}).encode())
         token = json.loads(urllib.request.urlopen(request).read())["access_token"]

@@ -36,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import event_contract  # noqa: E402
+from docket_node import RAISED_LIMITS, DocketNode, free_port  # noqa: E402
 
 try:
     from standardwebhooks.webhooks import Webhook as StandardWebhook
@@ -50,12 +51,6 @@ def check(condition, message):
     print(("  ok   " if condition else "  FAIL ") + message, flush=True)
     results["passed" if condition else "failed"] += 1
     return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, limit, interval=0.1):
@@ -500,29 +495,18 @@ def attempt(scenario, *args):
 def docket_env(receiver, elsewhere=None):
     targets = [f"127.0.0.1/32:{receiver.port}"] + ([f"127.0.0.1/32:{elsewhere.port}"] if elsewhere else [])
     return {"DOCKET_LOG_LEVEL": "warning", "DOCKET_ARGON2_MEMORY_KIB": "4096", "DOCKET_ARGON2_ITERATIONS": "1",
-            "DOCKET_RATE_LIMIT_ENABLED": "false", "DOCKET_SHUTDOWN_TIMEOUT": "5", "DOCKET_JOB_POLL_INTERVAL": "100",
+            **RAISED_LIMITS, "DOCKET_SHUTDOWN_TIMEOUT": "5", "DOCKET_JOB_POLL_INTERVAL": "100",
             "DOCKET_WEBHOOK_ALLOWED_TARGETS": ",".join(targets), "DOCKET_WEBHOOK_RETRY_BASE_MS": "200",
             "DOCKET_WEBHOOK_MAX_ATTEMPTS": "4", "DOCKET_WEBHOOK_TIMEOUT_SECONDS": "2"}
 
 
 def start_node(binary, data, receiver, processes, extra=None, elsewhere=None):
-    os.makedirs(data, exist_ok=True)
-    port = free_port()
-    env = {**os.environ, **docket_env(receiver, elsewhere), "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": data, **(extra or {})}
-    process = subprocess.Popen([binary, "serve"], env=env, stdout=open(os.path.join(data, "server.log"), "wb"),
-                               stderr=subprocess.STDOUT)
-    processes.append(process)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if http(port, "GET", "/ready", timeout=2)[0] == 200:
-                return port
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"docket exited with {process.returncode}")
-        time.sleep(0.1)
-    raise RuntimeError("docket was not ready within 90 s")
+    # Rate limiting on with raised budgets (docket_env): many accounts from one address (see docket_node.py).
+    node = DocketNode(binary, data, {**docket_env(receiver, elsewhere), **(extra or {})})
+    node.start(wait=False)
+    processes.append(node.process)
+    node.wait_ready()
+    return node.port
 
 
 def stop_all(processes):

@@ -32,7 +32,8 @@ extension DocketClient {
     }
 
     /// Creates a task. The request carries an `Idempotency-Key` (a new UUID unless given); if the connection breaks
-    /// before the answer arrives, it is sent again with the same key up to `createRetries` times (while the server
+    /// before the answer arrives, or the server answers that it cannot tell whether the task was stored (504
+    /// `outcome-unknown`), it is sent again with the same key up to `createRetries` times (while the server
     /// may still be working on an earlier attempt, its 409 "in progress" is waited out too), so the server creates
     /// the task once however many times it was sent.
     public func createTask(_ task: NewDocketTask, idempotencyKey: String = UUID().uuidString) async throws -> DocketTask {
@@ -46,6 +47,10 @@ extension DocketClient {
             } catch DocketClientError.transport(let underlying) {
                 attempt += 1
                 if attempt > createRetries { throw DocketClientError.transport(underlying: underlying) }
+                resent = true
+            } catch let problem as DocketProblem where problem.kind == .outcomeUnknown && attempt < createRetries {
+                // The server could not tell whether it stored the task; the same key makes a resend safe.
+                attempt += 1
                 resent = true
             } catch let problem as DocketProblem where resent && problem.kind == .conflict && attempt <= createRetries + 5 {
                 // The first attempt is still being processed under this key; its outcome will be replayed.

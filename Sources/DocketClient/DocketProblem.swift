@@ -7,6 +7,8 @@ public struct DocketProblem: Error, Sendable, Equatable, CustomStringConvertible
     public enum Kind: Sendable, Equatable {
         case badRequest, unauthorized, forbidden, notFound, conflict, gone, preconditionFailed, payloadTooLarge
         case unsupportedMediaType, validationFailed, rateLimited, serviceUnavailable, serverError, other
+        /// A write the server sent to its database but could not confirm (504): it may or may not be stored.
+        case outcomeUnknown
     }
 
     /// One invalid field of a request: a JSON pointer into the body (or `#/query/name`) and what is wrong with it.
@@ -62,6 +64,7 @@ public struct DocketProblem: Error, Sendable, Equatable, CustomStringConvertible
         case 422: .validationFailed
         case 429: .rateLimited
         case 503: .serviceUnavailable
+        case 504: .outcomeUnknown
         case 500...599: .serverError
         default: .other
         }

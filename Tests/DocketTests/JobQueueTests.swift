@@ -100,7 +100,7 @@ struct JobQueueTests {
             let now = Microseconds.now()
             let claimedByA = try #require(
                 try await store.claim(
-                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: now, leaseUntil: now + 1_000_000, logger: database.logger))
+                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: now, leaseMicroseconds: 1_000_000, logger: database.logger))
             #expect(claimedByA.id == queued.id && claimedByA.attempts == 1)
             let steps = StepCounter()
             let contextA = JobContext(
@@ -118,13 +118,13 @@ struct JobQueueTests {
             let early = Microseconds.now()
             #expect(
                 try await store.claim(
-                    worker: workerB.workerID, kinds: [BulkUpdateTasksJob.kind], now: early, leaseUntil: early + 2_000_000, logger: database.logger)
+                    worker: workerB.workerID, kinds: [BulkUpdateTasksJob.kind], now: early, leaseMicroseconds: 2_000_000, logger: database.logger)
                     == nil)
             try await Task.sleep(for: .milliseconds(1_100))
             let later = Microseconds.now()
             let claimedByB = try #require(
                 try await store.claim(
-                    worker: workerB.workerID, kinds: [BulkUpdateTasksJob.kind], now: later, leaseUntil: later + 2_000_000, logger: database.logger))
+                    worker: workerB.workerID, kinds: [BulkUpdateTasksJob.kind], now: later, leaseMicroseconds: 2_000_000, logger: database.logger))
             #expect(claimedByB.attempts == 2 && claimedByB.checkpoint != nil)
             await workerB.execute(claimedByB)
 
@@ -233,9 +233,33 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a node whose clock runs an hour fast cannot take a running job: leases follow the database's clock", arguments: TestBackend.all)
+    func skewedNodeClock(backend: TestBackend) async throws {
+        try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in
+            let owner = try await client.register()
+            let store = JobStore(database: database)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
+            let queued = try await queue.enqueue(
+                kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(shiftDueDays: 1), owner: UUID(uuidString: owner.user.id)!,
+                logger: database.logger)
+            let now = Microseconds.now()
+            let claimed = try #require(
+                try await store.claim(
+                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: now, leaseMicroseconds: 30_000_000, logger: database.logger))
+            #expect(claimed.id == queued.id)
+            let fastClock = now + 3_600_000_000
+            #expect(
+                try await store.claim(
+                    worker: "node-fast", kinds: [BulkUpdateTasksJob.kind], now: fastClock, leaseMicroseconds: 30_000_000,
+                    logger: database.logger) == nil)
+            let stored = try #require(try await store.find(queued.id, owner: nil, logger: database.logger))
+            #expect(stored.leaseOwner == "node-a" && stored.attempts == 1 && stored.state == .running)
+        }
+    }
+
     private static func claim(_ store: JobStore, _ worker: JobWorker, at now: Int64 = Microseconds.now()) async throws -> JobRecord? {
         return try await store.claim(
-            worker: worker.workerID, kinds: ["always_fails", BulkUpdateTasksJob.kind], now: now, leaseUntil: now + 2_000_000,
+            worker: worker.workerID, kinds: ["always_fails", BulkUpdateTasksJob.kind], now: now, leaseMicroseconds: 2_000_000,
             logger: Logger(label: "test"))
     }
 

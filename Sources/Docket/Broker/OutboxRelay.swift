@@ -126,9 +126,12 @@ final class OutboxRelay: Service, Sendable {
         }
         guard !progress.isEmpty else { return 0 }
         try await broker.publish(messages)
-        for (owner, seq) in progress {
-            try await sql.update("event_streams").set("published_seq", to: SQLBind(seq))
-                .where("user_id", .equal, SQLBind(owner)).where("published_seq", .lessThan, SQLBind(seq)).run()
+        // Every user's mark in one transaction: one commit per round, however many users it covered.
+        try await database.transaction(logger: logger) { [progress] sql in
+            for (owner, seq) in progress {
+                try await sql.update("event_streams").set("published_seq", to: SQLBind(seq))
+                    .where("user_id", .equal, SQLBind(owner)).where("published_seq", .lessThan, SQLBind(seq)).run()
+            }
         }
         metrics.relayPublished(messages.count)
         return messages.count

@@ -17,6 +17,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
     case rateLimited = "rate-limited"
     case internalError = "internal"
     case serviceUnavailable = "service-unavailable"
+    case outcomeUnknown = "outcome-unknown"
 
     /// The `type` member of the problem document.
     public var typeURI: String { "urn:docket:problem:\(rawValue)" }
@@ -39,6 +40,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
+        case .outcomeUnknown: .gatewayTimeout
         }
     }
 
@@ -60,6 +62,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .rateLimited: "Too many requests"
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
+        case .outcomeUnknown: "Outcome unknown"
         }
     }
 

@@ -33,7 +33,7 @@ struct JobContext: Sendable {
             let now = Microseconds.now()
             guard
                 try await store.recordProgress(
-                    id, worker: worker, done: done, total: total, checkpoint: try checkpoint(), now: now, leaseUntil: now + lease * 1_000_000,
+                    id, worker: worker, done: done, total: total, checkpoint: try checkpoint(), now: now, leaseMicroseconds: lease * 1_000_000,
                     on: sql)
             else { throw JobInterruption.leaseLostOrCancelled }
             return outcome

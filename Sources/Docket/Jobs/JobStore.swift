@@ -39,31 +39,35 @@ struct JobStore: Sendable {
         return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all(decoding: JobRecord.self)
     }
 
-    /// Takes the next due job (queued and due, or running with an expired lease) for `worker`, leasing it until
-    /// `leaseUntil` and counting the attempt; nil when there is none.
-    func claim(worker: String, kinds: [String], now: Int64, leaseUntil: Int64, logger: Logger) async throws -> JobRecord? {
+    /// Takes the next due job (queued and due at the node's `now`, or running with a lease expired by the database's
+    /// clock) for `worker`, leasing it for `leaseMicroseconds` of the database's clock and counting the attempt; nil
+    /// when there is none.
+    func claim(worker: String, kinds: [String], now: Int64, leaseMicroseconds: Int64, logger: Logger) async throws -> JobRecord? {
         let skipLocked: SQLQueryString = database.location.kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""
+        let clock = DatabaseClock.now(database.location)
         let query: SQLQueryString = """
-            UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(bind: leaseUntil),
+            UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(clock) + \(bind: leaseMicroseconds),
               attempts = attempts + 1, started_at = COALESCE(started_at, \(bind: now)), updated_at = \(bind: now)
             WHERE id = (
               SELECT id FROM jobs
               WHERE kind IN (\(binds: kinds)) AND ((state = 'queued' AND run_at <= \(bind: now))
-                OR (state = 'running' AND lease_expires_at < \(bind: now)))
+                OR (state = 'running' AND lease_expires_at < \(clock)))
               ORDER BY run_at, id LIMIT 1\(skipLocked))
             RETURNING *
             """
         return try await sql(logger).raw(query).first(decoding: JobRecord.self)
     }
 
-    /// Records progress and extends the lease, on `sql` (the transaction that did the step's work); false when the
-    /// lease is no longer `worker`'s or a cancellation was requested (the caller then rolls the step back).
+    /// Records progress and extends the lease by `leaseMicroseconds` of the database's clock, on `sql` (the transaction
+    /// that did the step's work); false when the lease is no longer `worker`'s or a cancellation was requested (the
+    /// caller then rolls the step back).
     func recordProgress(
-        _ id: UUID, worker: String, done: Int, total: Int?, checkpoint: String?, now: Int64, leaseUntil: Int64, on sql: any SQLDatabase
+        _ id: UUID, worker: String, done: Int, total: Int?, checkpoint: String?, now: Int64, leaseMicroseconds: Int64, on sql: any SQLDatabase
     ) async throws -> Bool {
-        try await !sql.update("jobs")
+        let leaseUntil: SQLQueryString = "\(DatabaseClock.now(database.location)) + \(bind: leaseMicroseconds)"
+        return try await !sql.update("jobs")
             .set("progress_done", to: SQLBind(done)).set("progress_total", to: SQLBind(total)).set("checkpoint", to: SQLBind(checkpoint))
-            .set("lease_expires_at", to: SQLBind(leaseUntil)).set("updated_at", to: SQLBind(now))
+            .set("lease_expires_at", to: leaseUntil).set("updated_at", to: SQLBind(now))
             .where("id", .equal, SQLBind(id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
             .where("cancel_requested", .equal, SQLBind(false))
             .returning("id").all().isEmpty

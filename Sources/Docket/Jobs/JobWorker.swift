@@ -89,7 +89,7 @@ final class JobWorker: Service, Sendable {
         do {
             return try await store.claim(
                 worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: Array(handlers.keys), now: now,
-                leaseUntil: now + Int64(settings.leaseSeconds) * 1_000_000,
+                leaseMicroseconds: Int64(settings.leaseSeconds) * 1_000_000,
                 logger: logger)
         } catch {
             logger.warning("claiming a job failed", metadata: ["error": .string(DatabaseFailure.describe(error))])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import FluentKit
 import SQLKit
 
 /// Starts sagas and answers for them: an account's deletion and its restore, the owner's view of a saga, and the
@@ -28,7 +29,8 @@ struct SagaService: Sendable {
         let (saga, job) = try newSaga(
             AccountDeletionSaga.kind, for: userID, facts: AccountDeletionSaga.Facts(email: user.email, graceSeconds: graceSeconds))
         let isAdmin = user.userRole == .admin
-        try await database.transaction(logger: logger) { sql in
+        try await Self.refusingASecond("This account's deletion is already under way.") {
+            try await database.transaction(logger: logger) { sql in
             let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
                 .where("kind", .equal, SQLBind(AccountDeletionSaga.kind))
                 .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
@@ -42,6 +44,7 @@ struct SagaService: Sendable {
             }
             try await store.insert(saga, on: sql)
             try await jobs.insert(job, on: sql)
+        }
         }
         jobSignal.notify()
         await audit.record(.accountDeletionRequested, userID: userID, origin: origin, logger: logger)
@@ -82,7 +85,8 @@ struct SagaService: Sendable {
     /// Starts exporting `user`'s data; 409 while another export of theirs is under way.
     func requestExport(for userID: UUID, origin: RequestOrigin, logger: Logger) async throws -> SagaView {
         let (saga, job) = try newSaga(DataExportSaga.kind, for: userID, facts: DataExportSaga.Facts())
-        try await database.transaction(logger: logger) { sql in
+        try await Self.refusingASecond("An export of this account is already under way.") {
+            try await database.transaction(logger: logger) { sql in
             let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
                 .where("kind", .in, SQLBind.group([DataExportSaga.kind, AccountDeletionSaga.kind]))
                 .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
@@ -90,8 +94,19 @@ struct SagaService: Sendable {
             try await store.insert(saga, on: sql)
             try await jobs.insert(job, on: sql)
         }
+        }
         jobSignal.notify()
         return try await view(saga.id, logger: logger)
+    }
+
+    /// Runs `start`, turning the unique index's refusal of a second unfinished saga of a kind (a concurrent request that
+    /// passed the same check) into the same 409 the check gives.
+    private static func refusingASecond(_ detail: String, _ start: () async throws -> Void) async throws {
+        do {
+            try await start()
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw AppError(.conflict, detail)
+        }
     }
 
     /// A saga of `kind` for `userID`, about to start, and the job (with no owner: a deletion outlives the account) that

@@ -41,7 +41,7 @@ struct CLIFailure: Error {
                 case .unauthorized, .forbidden: .notPermitted
                 case .notFound: .notFound
                 case .rateLimited: .retryLater
-                case .serviceUnavailable, .serverError: .unavailable
+                case .serviceUnavailable, .serverError, .outcomeUnknown: .unavailable
                 case .badRequest, .conflict, .preconditionFailed, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .gone:
                     .refused
                 case .other: .failure
@@ -49,6 +49,7 @@ struct CLIFailure: Error {
             var line = problem.description
             if problem.kind == .unauthorized { line += "; run `docket login`" }
             if problem.kind == .preconditionFailed { line += "; the task changed meanwhile: show it and try again" }
+            if problem.kind == .outcomeUnknown { line += "; check with `docket tasks list` before trying again" }
             self.init(code, line)
         case DocketClientError.signedOut(let reason):
             self.init(.notPermitted, "not signed in (\(reason)); run `docket login --url URL` or set DOCKET_TOKEN")

@@ -17,6 +17,8 @@ struct TestApp {
     let metrics: DocketMetrics
     /// Spans of every request, when the test asked for tracing.
     let tracing: RequestTracing?
+    /// Threads for this app's blocking SQLite calls instead of the shared `sqliteThreads` (a test of a small pool).
+    var blockingThreads: NIOThreadPool?
 
     /// A test configuration with a fresh database and data directory; `configure` may change anything before the app is built.
     /// Argon2id runs with small (still real) parameters so the suite stays quick; rate limits are generous unless a test lowers them.
@@ -58,7 +60,7 @@ struct TestApp {
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
         let database = try DocketDatabase(
-            location: config.database, poolSize: 2, poolTimeout: .seconds(5), threadPool: Self.sqliteThreads, logger: logger)
+            location: config.database, poolSize: 2, poolTimeout: .seconds(5), threadPool: blockingThreads ?? Self.sqliteThreads, logger: logger)
         let app = try await buildApplication(
             config: config, database: database, mailer: realMailer ?? mailer, metrics: metrics, tracing: tracing, logger: logger)
         return try await app.test(setup) { client in

@@ -8,11 +8,24 @@ import OpenAPIRuntime
 /// Recognises failures that mean "the database is unavailable" rather than "Docket has a bug".
 enum DatabaseFailure {
     /// A 503 problem when `error` is an outage (connection refused, pool timeout, busy, read-only, disk full); a 400 when
-    /// PostgreSQL refused text it cannot store (a NUL character) that a check above it let through.
+    /// PostgreSQL refused text it cannot store (a NUL character) that a check above it let through; a 504
+    /// `outcome-unknown` when a COMMIT was sent but not confirmed.
     static func problem(for error: any Error) -> AppError? {
+        if isOutcomeUnknown(error) {
+            return AppError(
+                .outcomeUnknown,
+                "The database did not confirm this write: it may or may not be stored. Read before retrying, or retry with the "
+                    + "same Idempotency-Key.")
+        }
         if isUnstorableText(error) { return AppError(.badRequest, "The request holds characters that cannot be stored (such as NUL).") }
         guard isUnavailable(error) else { return nil }
         return AppError(.serviceUnavailable, "The database is unavailable; try again shortly.", headers: [.retryAfter: "1"])
+    }
+
+    /// Whether `error` is (or wraps) a COMMIT of unknown outcome.
+    static func isOutcomeUnknown(_ error: any Error) -> Bool {
+        if let server = error as? ServerError { return isOutcomeUnknown(server.underlyingError) }
+        return error is CommitOutcomeUnknown
     }
 
     /// PostgreSQL's "character not in repertoire" / "untranslatable character" (SQLSTATE 22021, 22P05).
@@ -38,6 +51,8 @@ enum DatabaseFailure {
             }
         case let read as DirectSQLiteError:
             return read.isUnavailable
+        case let writer as SQLiteWriterError:
+            return writer == .closed
         case let psql as PSQLError:
             switch psql.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,

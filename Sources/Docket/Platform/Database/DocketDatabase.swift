@@ -61,7 +61,7 @@ public final class DocketDatabase: Service, Sendable {
                 path: path, eventLoop: eventLoopGroup.any(), blocking: threadPool, logger: logger,
                 fluentConnection: { [databases, eventLoopGroup, logger] work in
                     guard let database = databases.database(logger: logger, on: eventLoopGroup.any()) else {
-                        throw DirectSQLiteError(code: 21, message: "the database is closed")
+                        throw SQLiteWriterError.closed
                     }
                     try await database.withConnection { try await work($0 as! any SQLDatabase) }
                 })
@@ -88,10 +88,12 @@ public final class DocketDatabase: Service, Sendable {
         migrations.add(DocketMigrations.all)
     }
 
-    /// A database handle for one unit of work, logging through `logger`.
+    /// A database handle for one unit of work, logging through `logger`. On SQLite its writes go through the one
+    /// writer (see `SQLiteRoutedDatabase`); its reads, and everything on PostgreSQL, use the pool.
     public func database(logger: Logger) -> any Database {
-        if let open = databases.database(logger: logger, on: eventLoopGroup.any()) { return open }
-        return closedHandle.withLock { $0 }!
+        let pooled = databases.database(logger: logger, on: eventLoopGroup.any()) ?? closedHandle.withLock { $0 }!
+        guard let sqliteWriter else { return pooled }
+        return SQLiteRoutedDatabase(inner: pooled as! any Database & SQLDatabase, writer: sqliteWriter)
     }
 
     /// The longest a PostgreSQL transaction may hold its connection; past it the connection is closed, which fails
@@ -129,7 +131,10 @@ public final class DocketDatabase: Service, Sendable {
             } catch {
                 // A connection in an unknown state is never reused.
                 let _: EventLoopFuture<Void> = connection.close()
-                throw error
+                // PostgreSQL answered (a serialization failure, say): the transaction is rolled back, a known outcome.
+                // No answer (the connection lost, the deadline closed it): it may have committed.
+                if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] != nil { throw error }
+                throw CommitOutcomeUnknown(underlying: error)
             }
             return result
         }
@@ -184,7 +189,7 @@ public final class DocketDatabase: Service, Sendable {
         let handle = databases.database(logger: logger, on: eventLoopGroup.any())
         closedHandle.withLock { if $0 == nil { $0 = handle } }
         await sqliteReads?.close()
-        sqliteWriter?.close()
+        await sqliteWriter?.close()
         await databases.shutdownAsync()
     }
 

@@ -89,44 +89,58 @@ final class ExpiredRowPurger: Service, Sendable {
         }
     }
 
+    /// The most rows one delete removes: a purge is many short writes, each its own transaction, so other writes
+    /// (and the writer's groups on SQLite) go on between them however much has expired.
+    static let batchSize = 1000
+
     /// One pass, as if the time were `now`.
     func purge(now: Date) async throws -> Counts {
-        let sql = database.sql(logger: logger)
         let tokenCutoff = now.addingTimeInterval(-Self.expiredTokenGrace)
-        var counts = Counts()
-        counts.idempotencyKeys = try await deleted(
-            sql.delete(from: "idempotency_keys")
-                .where("created_at", .lessThanOrEqual, SQLBind(Microseconds.of(now) - IdempotencyStore.lifetime)).returning("id"))
-        counts.refreshTokens = try await deleted(
-            sql.delete(from: "refresh_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
-        counts.oneTimeTokens = try await deleted(
-            sql.delete(from: "one_time_tokens").where("expires_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
-        counts.personalAccessTokens = try await deleted(
-            sql.delete(from: "personal_access_tokens")
-                .where("expires_at", .lessThan, SQLBind(tokenCutoff)).orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
-        counts.rateLimitBuckets = try await deleted(
-            sql.delete(from: "rate_limit_buckets")
-                .where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds)).returning("key"))
-        counts.finishedJobs = try await deleted(
-            sql.delete(from: "jobs")
-                .where("finished_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(Self.finishedJobRetention * 1_000_000))).returning("id"))
-        counts.toolCalls = try await deleted(
-            sql.delete(from: "tool_calls")
-                .where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000))).returning("id"))
         let eventCutoff = Microseconds.of(now) - Int64(eventRetention * 1_000_000)
-        counts.events = try await deleted(sql.delete(from: "events").where("occurred_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
-        counts.webhookDeliveries = try await deleted(
-            sql.delete(from: "webhook_deliveries").where("created_at", .lessThan, SQLBind(eventCutoff)).returning("id"))
-        counts.sessions = try await deleted(
-            sql.delete(from: "sessions").where("expires_at", .lessThan, SQLBind(tokenCutoff))
-                .orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff)).returning("id"))
-        counts.auditEvents = try await deleted(
-            sql.delete(from: "audit_events").where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-auditRetention))).returning("id"))
-        counts.exports = try await deleted(sql.delete(from: "exports").where("expires_at", .lessThan, SQLBind(Microseconds.of(now))).returning("id"))
+        var counts = Counts()
+        counts.idempotencyKeys = try await deleteInBatches("idempotency_keys") {
+            $0.where("created_at", .lessThanOrEqual, SQLBind(Microseconds.of(now) - IdempotencyStore.lifetime))
+        }
+        counts.refreshTokens = try await deleteInBatches("refresh_tokens") { $0.where("expires_at", .lessThan, SQLBind(tokenCutoff)) }
+        counts.oneTimeTokens = try await deleteInBatches("one_time_tokens") { $0.where("expires_at", .lessThan, SQLBind(tokenCutoff)) }
+        counts.personalAccessTokens = try await deleteInBatches("personal_access_tokens") {
+            $0.where("expires_at", .lessThan, SQLBind(tokenCutoff)).orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff))
+        }
+        counts.rateLimitBuckets = try await deleteInBatches("rate_limit_buckets", key: "key") {
+            $0.where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds))
+        }
+        counts.finishedJobs = try await deleteInBatches("jobs") {
+            $0.where("finished_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(Self.finishedJobRetention * 1_000_000)))
+        }
+        counts.toolCalls = try await deleteInBatches("tool_calls") {
+            $0.where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000)))
+        }
+        counts.events = try await deleteInBatches("events") { $0.where("occurred_at", .lessThan, SQLBind(eventCutoff)) }
+        counts.webhookDeliveries = try await deleteInBatches("webhook_deliveries") { $0.where("created_at", .lessThan, SQLBind(eventCutoff)) }
+        counts.sessions = try await deleteInBatches("sessions") {
+            $0.where("expires_at", .lessThan, SQLBind(tokenCutoff)).orWhere("revoked_at", .lessThan, SQLBind(tokenCutoff))
+        }
+        counts.auditEvents = try await deleteInBatches("audit_events") {
+            $0.where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-auditRetention)))
+        }
+        counts.exports = try await deleteInBatches("exports") { $0.where("expires_at", .lessThan, SQLBind(Microseconds.of(now))) }
         return counts
     }
 
-    private func deleted(_ query: SQLReturningResultBuilder<SQLDeleteBuilder>) async throws -> Int {
-        try await query.all().count
+    /// Deletes the rows of `table` that `filter` selects, at most `batchSize` (by `key`) per statement, until a
+    /// statement finds fewer; returns how many went.
+    private func deleteInBatches(
+        _ table: String, key: String = "id", _ filter: (SQLSelectBuilder) -> SQLSelectBuilder
+    ) async throws -> Int {
+        let sql = database.sql(logger: logger)
+        var total = 0
+        while true {
+            let batch = filter(sql.select().column(key).from(table)).limit(Self.batchSize)
+            let deleted = try await sql.delete(from: table)
+                .where(SQLIdentifier(key), .in, SQLGroupExpression(batch.select))
+                .returning(key).all().count
+            total += deleted
+            if deleted < Self.batchSize { return total }
+        }
     }
 }

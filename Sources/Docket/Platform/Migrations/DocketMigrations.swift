@@ -21,5 +21,6 @@ enum DocketMigrations {
         CreateSagas(),
         CreateExports(),
         CreateTaskCounts(),
+        AddOneUnfinishedSagaIndex(),
     ]
 }

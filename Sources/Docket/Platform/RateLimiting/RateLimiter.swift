@@ -1,15 +1,26 @@
 import Foundation
 import HTTPTypes
 import Logging
-import SQLKit
 
-/// Token-bucket rate limits kept in the database, so every node enforces the same budget.
+/// Token-bucket rate limits: in the database on PostgreSQL, so every node enforces the same budget; in memory on SQLite
+/// (one node), so a charge is never a write.
 struct RateLimiter: Sendable {
-    let database: DocketDatabase
+    let store: any RateLimitStore
     let enabled: Bool
     let metrics: DocketMetrics
     /// Where each trip is recorded.
     let audit: AuditLog
+
+    /// A limiter keeping its buckets where `database`'s backend wants them.
+    init(database: DocketDatabase, enabled: Bool, metrics: DocketMetrics, audit: AuditLog) {
+        switch database.location {
+        case .sqlite: store = MemoryRateLimitStore()
+        case .postgres: store = SQLRateLimitStore(database: database, metrics: metrics)
+        }
+        self.enabled = enabled
+        self.metrics = metrics
+        self.audit = audit
+    }
 
     /// One bucket to draw from: a key (`login:ip:1.2.3.4`), its policy and a name for the policy header.
     struct Bucket: Sendable {
@@ -22,7 +33,7 @@ struct RateLimiter: Sendable {
     func consume(_ buckets: [Bucket], origin: RequestOrigin, logger: Logger) async throws {
         guard enabled else { return }
         for bucket in buckets {
-            let (allowed, tokens) = try await take(from: bucket, logger: logger)
+            let (allowed, tokens) = try await store.take(from: bucket, now: Date().timeIntervalSince1970, logger: logger)
             if !allowed {
                 metrics.rateLimited(bucket: bucket.name)
                 let wait = max(1, Int(((1 - tokens) / bucket.policy.refillPerSecond).rounded(.up)))
@@ -36,28 +47,5 @@ struct RateLimiter: Sendable {
                     headers: [.retryAfter: "\(wait)", .rateLimitPolicy: policy, .rateLimit: "\"\(bucket.name)\";r=0;t=\(wait)"])
             }
         }
-    }
-
-    /// One atomic upsert: refill by elapsed time, take a token if there is one, report the outcome.
-    private func take(from bucket: Bucket, logger: Logger) async throws -> (Bool, Double) {
-        let sql = database.sql(logger: logger)
-        let now = Date().timeIntervalSince1970
-        let capacity = Double(bucket.policy.capacity)
-        let least = database.location.kind == "postgres" ? "LEAST" : "MIN"
-        let refilled = SQLQueryString(
-            "\(unsafeRaw: least)(\(bind: capacity), rate_limit_buckets.tokens + (\(bind: now) - rate_limit_buckets.updated_at) * \(bind: bucket.policy.refillPerSecond))"
-        )
-        let query: SQLQueryString = """
-            INSERT INTO rate_limit_buckets (key, tokens, updated_at, allowed) VALUES (\(bind: bucket.key), \(bind: capacity - 1), \(bind: now), 1)
-            ON CONFLICT (key) DO UPDATE SET
-              tokens = CASE WHEN \(refilled) >= 1 THEN \(refilled) - 1 ELSE \(refilled) END,
-              allowed = CASE WHEN \(refilled) >= 1 THEN 1 ELSE 0 END,
-              updated_at = \(bind: now)
-            RETURNING tokens, allowed
-            """
-        guard let row = try await metrics.timed("rate_limit", { try await sql.raw(query).first() }) else { return (true, capacity) }
-        let allowed = try row.decode(column: "allowed", as: Int.self) == 1
-        let tokens = try row.decode(column: "tokens", as: Double.self)
-        return (allowed, tokens)
     }
 }

@@ -1,4 +1,5 @@
 import FluentKit
+import FluentSQLiteDriver
 import Logging
 import NIOCore
 import NIOPosix
@@ -31,7 +32,12 @@ final class SQLiteGroupCommit: Sendable {
     private struct State {
         var queue: [Job] = []
         var writing = false
+        var closed = false
     }
+
+    /// Set while a group's transactions run: a transaction (or a routed write) started from inside one would wait for
+    /// the group it is part of, so it fails at once instead (`nestedWrite`).
+    @TaskLocal static var insideGroup = false
 
     private let state = Mutex(State())
     private let path: String
@@ -58,20 +64,33 @@ final class SQLiteGroupCommit: Sendable {
     }
 
     /// Runs `body` in the next group of its kind and returns its result once the group is committed.
+    /// Throws `nestedWrite` at once when called from inside a group (it could never run), and `closed` after `close()`.
     func run<T: Sendable>(_ kind: Kind, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if Self.insideGroup { throw SQLiteWriterError.nestedWrite }
         let value = try await withCheckedThrowingContinuation { continuation in
-            let startWriting = state.withLock { state in
+            let outcome = state.withLock { state -> Bool? in
+                if state.closed { return nil }
                 state.queue.append(Job(kind: kind, work: { try await body($0) }, continuation: continuation))
                 defer { state.writing = true }
                 return !state.writing
             }
-            if startWriting { Task { await self.writeGroups() } }
+            switch outcome {
+            case nil: continuation.resume(throwing: SQLiteWriterError.closed)
+            // Detached: the writing loop serves every caller, so it must not carry the first one's task-locals
+            // (its tracing span, its logger metadata).
+            case true?: Task.detached { await self.writeGroups() }
+            case false?: break
+            }
         }
         return value as! T
     }
 
-    /// Closes the writer's own connection (after the last group).
-    func close() {
+    /// Refuses every later transaction (`closed`, a 503) and closes the writer's own connection once the groups already
+    /// queued are written; nothing reopens it.
+    func close() async {
+        state.withLock { $0.closed = true }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while state.withLock({ $0.writing }), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         directConnection.withLock { $0 = nil }
     }
 
@@ -88,6 +107,11 @@ final class SQLiteGroupCommit: Sendable {
                 return group
             }
             guard let kind = group.first?.kind else { return }
+            await Self.$insideGroup.withValue(true) { await self.write(group, kind: kind) }
+        }
+    }
+
+    private func write(_ group: [Job], kind: Kind) async {
             switch kind {
             case .fluent:
                 await write(group) { try await self.fluentConnection($0) }
@@ -98,7 +122,6 @@ final class SQLiteGroupCommit: Sendable {
                     try await work(DirectTransactionDatabase(inner: database, blocking: self.blocking))
                 }
             }
-        }
     }
 
     private func openDirect() throws -> DirectSQLiteConnection {
@@ -137,10 +160,17 @@ final class SQLiteGroupCommit: Sendable {
                             outcomes.withLock { $0.append(.failure(error)) }
                         }
                     }
-                    try await sql.raw("COMMIT").run()
                 } catch {
                     try? await sql.raw("ROLLBACK").run()
                     throw error
+                }
+                do {
+                    try await sql.raw("COMMIT").run()
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    // An I/O failure while the commit record is made durable may leave it in the WAL, to be replayed
+                    // at the next open: the group may be stored. A full disk or a lock is a known "not stored".
+                    throw Self.commitFailureIsAmbiguous(error) ? CommitOutcomeUnknown(underlying: error) : error
                 }
             }
         } catch {
@@ -157,6 +187,18 @@ final class SQLiteGroupCommit: Sendable {
             return
         }
         for (job, outcome) in zip(group, outcomes.withLock { $0 }) { job.continuation.resume(with: outcome) }
+    }
+}
+
+extension SQLiteGroupCommit {
+    /// Whether a failed COMMIT may still have stored the group: an I/O error (SQLITE_IOERR and its extended codes),
+    /// unlike a full disk, a busy lock or the database closing, which store nothing.
+    static func commitFailureIsAmbiguous(_ error: any Error) -> Bool {
+        switch error {
+        case let direct as DirectSQLiteError: direct.code & 0xFF == 10
+        case let sqlite as SQLiteError: String(describing: sqlite.reason).hasPrefix("ioError")
+        default: false
+        }
     }
 }
 
