@@ -135,6 +135,22 @@ struct EventConsumerTests {
         }
     }
 
+    @Test("a consumer whose group the broker lost (the stream deleted) creates it again and reads on", arguments: TestBackend.all)
+    func lostGroup(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) { try? TestTransport.broker.configure(&$0) }
+        try await app.run { client, _ in
+            let user = try await client.register()
+            for index in 0..<3 { _ = try await client.createTask(["title": .string("before \(index)")], as: user) }
+            #expect(try await client.currentStats(as: user).open == 3)
+            // What a Redis restart without persistence, or a FLUSHALL, does to Docket's stream and its groups.
+            let redis = try TestRedis.client()
+            _ = try await redis.send(RedisCommand("DEL", [app.config.broker!.stream]))
+            await redis.close()
+            for index in 0..<2 { _ = try await client.createTask(["title": .string("after \(index)")], as: user) }
+            #expect(try await eventually { try await client.stats(as: user).open == 5 }, "the events after the loss are applied")
+        }
+    }
+
     @Test(
         "a poison message becomes a dead letter after its attempts; the ones behind it flow; operators retry or drop it",
         arguments: TestTransport.matrix)

@@ -43,7 +43,8 @@ struct WriteStallTests {
                         for round in 0..<12 {
                             outcomes.append(
                                 try await Self.timed("\(worker % 6)") {
-                                    try await Self.write(kind: worker % 6, round: round, client: client, owner: owner, agent: agent, email: email, task: seeded)
+                                    try await Self.write(
+                                        kind: worker % 6, round: round, client: client, owner: owner, agent: agent, email: email, task: seeded)
                                 })
                         }
                         return outcomes

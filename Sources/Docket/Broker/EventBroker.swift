@@ -16,7 +16,8 @@ protocol EventBroker: Sendable {
     func acknowledge(_ deliveryIDs: [String], group: String) async throws
     /// How often the delivery has been handed out (this time included).
     func deliveryCount(of deliveryID: String, group: String) async throws -> Int
-    /// Messages `group` has not finished: never delivered plus delivered but unacknowledged.
+    /// Messages `group` has not finished: never delivered plus delivered but unacknowledged; throws
+    /// `BrokerGroupMissing` when the group is gone (the broker lost it), which is never "nothing to do".
     func backlog(of group: String) async throws -> Int
     /// Closes the broker's connections.
     func close() async
@@ -70,4 +71,11 @@ struct BrokerDelivery: Sendable {
     let message: BrokerMessage?
     /// The raw fields, kept for the dead-letter record of an unreadable message.
     let rawFields: [String: String]
+}
+
+/// A consumer group the broker no longer has (restarted without persistence, flushed, stream deleted): the consumer
+/// creates it again.
+struct BrokerGroupMissing: Error, CustomStringConvertible {
+    let group: String
+    var description: String { "the broker has no consumer group \(group)" }
 }

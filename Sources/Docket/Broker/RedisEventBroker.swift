@@ -54,7 +54,15 @@ final class RedisEventBroker: EventBroker {
     }
 
     func backlog(of group: String) async throws -> Int {
-        guard let info = try await commands.groups(of: stream).first(where: { $0.name == group }) else { return 0 }
+        let groups: [StreamGroupInfo]
+        do {
+            groups = try await commands.groups(of: stream)
+        } catch {
+            // The stream itself is gone (flushed, or a restart without persistence): so is every group on it.
+            if case .server(let message) = error, message.hasPrefix("ERR no such key") { throw BrokerGroupMissing(group: group) }
+            throw error
+        }
+        guard let info = groups.first(where: { $0.name == group }) else { throw BrokerGroupMissing(group: group) }
         return Int((info.lag ?? 0) + info.pending)
     }
 

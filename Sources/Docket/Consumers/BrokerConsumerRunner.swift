@@ -43,6 +43,8 @@ final class BrokerConsumerRunner: Service, Sendable {
         var reclaimedAt = ContinuousClock.Instant.now
         var measuredAt = ContinuousClock.Instant.now - .seconds(60)
         var newestApplied: Int64?
+        var lastBacklog = 0
+        var lastRead = ContinuousClock.Instant.now
         while !Task.isCancelled {
             do {
                 if !groupReady {
@@ -62,15 +64,25 @@ final class BrokerConsumerRunner: Service, Sendable {
                 }
                 if failures > 0 { logger.notice("consumer reading again", metadata: ["consumer": .string(group)]) }
                 failures = 0
+                lastRead = .now
                 if measuredAt.duration(to: .now) >= .seconds(1) {
                     measuredAt = .now
                     let backlog = try await broker.backlog(of: group)
+                    lastBacklog = backlog
                     let age = backlog > 0 ? newestApplied.map { Double(Microseconds.now() - $0) / 1e6 } ?? 0 : 0
                     metrics.consumerLag(consumer: processor.name, events: backlog, seconds: max(0, age))
                 }
             } catch {
                 if Task.isCancelled || error is CancellationError { return }
+                // Whatever failed, the group is created again before the next read: a broker that lost it (NOGROUP
+                // after a restart without persistence or a flush) would otherwise refuse every read for ever.
+                groupReady = false
                 failures += 1
+                // While it cannot read, the lag is at least how long it has not read: never 0.
+                let blind = lastRead.duration(to: .now)
+                metrics.consumerLag(
+                    consumer: processor.name, events: lastBacklog,
+                    seconds: max(1e-3, Double(blind.components.seconds) + Double(blind.components.attoseconds) / 1e18))
                 logger.warning("consumer cannot read from the broker", metadata: ["consumer": .string(group), "error": .string("\(error)")])
                 try? await Task.sleep(for: min(.seconds(5), .milliseconds(100) * (1 << min(failures, 6))))
             }

@@ -1,6 +1,6 @@
+import FluentKit
 import Foundation
 import Logging
-import FluentKit
 import SQLKit
 
 /// Starts sagas and answers for them: an account's deletion and its restore, the owner's view of a saga, and the
@@ -31,20 +31,20 @@ struct SagaService: Sendable {
         let isAdmin = user.userRole == .admin
         try await Self.refusingASecond("This account's deletion is already under way.") {
             try await database.transaction(logger: logger) { sql in
-            let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
-                .where("kind", .equal, SQLBind(AccountDeletionSaga.kind))
-                .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
-            guard unfinished == nil else { throw AppError(.conflict, "This account's deletion is already under way.") }
-            if isAdmin {
-                let admins = try await sql.select().column("id").from("users").where("role", .equal, SQLBind(UserRole.admin.rawValue))
-                    .where("deleted_at", .is, SQLLiteral.null).where("id", .notEqual, SQLBind(userID)).first()
-                guard admins != nil else {
-                    throw AppError(.conflict, "This is the last active admin; make another account an admin first.")
+                let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
+                    .where("kind", .equal, SQLBind(AccountDeletionSaga.kind))
+                    .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
+                guard unfinished == nil else { throw AppError(.conflict, "This account's deletion is already under way.") }
+                if isAdmin {
+                    let admins = try await sql.select().column("id").from("users").where("role", .equal, SQLBind(UserRole.admin.rawValue))
+                        .where("deleted_at", .is, SQLLiteral.null).where("id", .notEqual, SQLBind(userID)).first()
+                    guard admins != nil else {
+                        throw AppError(.conflict, "This is the last active admin; make another account an admin first.")
+                    }
                 }
+                try await store.insert(saga, on: sql)
+                try await jobs.insert(job, on: sql)
             }
-            try await store.insert(saga, on: sql)
-            try await jobs.insert(job, on: sql)
-        }
         }
         jobSignal.notify()
         await audit.record(.accountDeletionRequested, userID: userID, origin: origin, logger: logger)
@@ -87,13 +87,13 @@ struct SagaService: Sendable {
         let (saga, job) = try newSaga(DataExportSaga.kind, for: userID, facts: DataExportSaga.Facts())
         try await Self.refusingASecond("An export of this account is already under way.") {
             try await database.transaction(logger: logger) { sql in
-            let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
-                .where("kind", .in, SQLBind.group([DataExportSaga.kind, AccountDeletionSaga.kind]))
-                .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
-            guard unfinished == nil else { throw AppError(.conflict, "An export or a deletion of this account is already under way.") }
-            try await store.insert(saga, on: sql)
-            try await jobs.insert(job, on: sql)
-        }
+                let unfinished = try await sql.select().column("id").from("sagas").where("user_id", .equal, SQLBind(userID))
+                    .where("kind", .in, SQLBind.group([DataExportSaga.kind, AccountDeletionSaga.kind]))
+                    .where("state", .notIn, SQLBind.group([SagaState.completed, .compensated].map(\.rawValue))).first()
+                guard unfinished == nil else { throw AppError(.conflict, "An export or a deletion of this account is already under way.") }
+                try await store.insert(saga, on: sql)
+                try await jobs.insert(job, on: sql)
+            }
         }
         jobSignal.notify()
         return try await view(saga.id, logger: logger)

@@ -112,16 +112,16 @@ final class SQLiteGroupCommit: Sendable {
     }
 
     private func write(_ group: [Job], kind: Kind) async {
-            switch kind {
-            case .fluent:
-                await write(group) { try await self.fluentConnection($0) }
-            case .direct:
-                await write(group) { work in
-                    let connection = try self.openDirect()
-                    let database = DirectSQLiteDatabase(connection: connection, logger: self.logger, eventLoop: self.eventLoop)
-                    try await work(DirectTransactionDatabase(inner: database, blocking: self.blocking))
-                }
+        switch kind {
+        case .fluent:
+            await write(group) { try await self.fluentConnection($0) }
+        case .direct:
+            await write(group) { work in
+                let connection = try self.openDirect()
+                let database = DirectSQLiteDatabase(connection: connection, logger: self.logger, eventLoop: self.eventLoop)
+                try await work(DirectTransactionDatabase(inner: database, blocking: self.blocking))
             }
+        }
     }
 
     private func openDirect() throws -> DirectSQLiteConnection {
