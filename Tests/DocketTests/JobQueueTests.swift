@@ -233,6 +233,36 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a change guarded by the lease is refused, and undone, once another node holds the job", arguments: TestBackend.all)
+    func leaseGuardedChanges(backend: TestBackend) async throws {
+        try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in
+            let owner = try await client.register()
+            let store = JobStore(database: database)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
+            let queued = try await queue.enqueue(
+                kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(shiftDueDays: 1), owner: UUID(uuidString: owner.user.id)!,
+                logger: database.logger)
+            let claimed = try #require(
+                try await store.claim(
+                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: Microseconds.now(), leaseMicroseconds: 30_000_000,
+                    logger: database.logger))
+            let context = JobContext(
+                job: claimed, worker: "node-a", store: store, database: database, leaseSeconds: 30, logger: database.logger,
+                isStopping: { false }, onProgress: { _, _ in })
+            let mark = { @Sendable (title: String) in
+                try await context.whileLeased { sql in
+                    try await sql.raw("UPDATE jobs SET error = \(bind: title) WHERE id = \(bind: queued.id)").run()
+                }
+            }
+            try await mark("while held")
+            #expect(try await store.find(queued.id, owner: nil, logger: database.logger)?.error == "while held")
+            // Node B takes the job over (node A's lease ran out while it waited on a slow receiver, say).
+            try await database.sql(logger: database.logger).raw("UPDATE jobs SET lease_owner = 'node-b' WHERE id = \(bind: queued.id)").run()
+            await #expect(throws: JobInterruption.self) { try await mark("after the lease") }
+            #expect(try await store.find(queued.id, owner: nil, logger: database.logger)?.error == "while held")
+        }
+    }
+
     @Test("a node whose clock runs an hour fast cannot take a running job: leases follow the database's clock", arguments: TestBackend.all)
     func skewedNodeClock(backend: TestBackend) async throws {
         try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in

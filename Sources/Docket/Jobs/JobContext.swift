@@ -17,6 +17,25 @@ struct JobContext: Sendable {
     /// Told of progress after each committed step (e.g. to notify a connected client).
     let onProgress: @Sendable (_ done: Int, _ total: Int?) -> Void
 
+    /// Throws `JobInterruption.leaseLostOrCancelled` unless this run still holds the job's lease, checked on `sql`: the
+    /// transaction of the change it guards (on PostgreSQL the job's row then stays locked until that transaction ends,
+    /// so no other node can take the job over between the check and the change).
+    func checkLease(on sql: any SQLDatabase) async throws {
+        let held = try await sql.update("jobs").set("updated_at", to: SQLBind(Microseconds.now()))
+            .where("id", .equal, SQLBind(job.id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
+            .returning("id").all()
+        guard !held.isEmpty else { throw JobInterruption.leaseLostOrCancelled }
+    }
+
+    /// Runs `change` in one transaction with `checkLease`: a change a job makes after its lease could have ended
+    /// (another node may be running the job by then) happens only while the lease is still this run's.
+    func whileLeased<T: Sendable>(_ change: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
+        try await database.transaction(logger: logger) { sql in
+            try await checkLease(on: sql)
+            return try await change(sql)
+        }
+    }
+
     /// Runs `work` and records `done`/`total` and the checkpoint (made after `work`, so it can count what `work` did) in
     /// one transaction, so the step's writes and the record of having made them commit together or not at all. Throws
     /// `JobInterruption` (rolling the step back) when the node is stopping, the lease was lost or a cancellation was requested.

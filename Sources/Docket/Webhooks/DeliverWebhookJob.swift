@@ -30,9 +30,14 @@ struct DeliverWebhookJob: JobHandler {
         else { throw JobFailure.permanent("the delivery no longer exists") }
         if delivery.state == "succeeded" { return #"{"state":"succeeded"}"# }
         guard let hook = try await store.find(delivery.webhookID, logger: logger) else { throw JobFailure.permanent("the webhook was deleted") }
-        let sql = context.database.sql(logger: logger)
+        let store = self.store
+        // Every change below is made only while this run still holds the job's lease: an attempt can outlast it (a
+        // slow receiver), and by then another node may be delivering the same event.
+        let setState = { @Sendable (state: String) in
+            try await context.whileLeased { sql in try await store.setState(delivery.id, state, now: Microseconds.now(), on: sql) }
+        }
         guard hook.enabled else {
-            try await store.setState(delivery.id, "failed", now: Microseconds.now(), on: sql)
+            try await setState("failed")
             throw JobFailure.permanent("the webhook is disabled")
         }
         let started = ContinuousClock.now
@@ -63,14 +68,14 @@ struct DeliverWebhookJob: JobHandler {
             logger.warning("recording a webhook attempt failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
         }
         guard let failure else {
-            try await store.setState(delivery.id, "succeeded", now: Microseconds.now(), on: sql)
+            try await setState("succeeded")
             return #"{"state":"succeeded","status":\#(status ?? 0)}"#
         }
         if status == 410 || job.attempts >= job.maxAttempts {
-            try await store.setState(delivery.id, "failed", now: Microseconds.now(), on: sql)
+            try await setState("failed")
             let reason =
                 status == 410 ? "the receiver answered 410 Gone" : "\(job.attempts) delivery attempts failed (the last: \(failure))"
-            try await disabler.disable(hook, reason: reason, logger: logger)
+            try await disabler.disable(hook, reason: reason, logger: logger) { sql in try await context.checkLease(on: sql) }
             throw JobFailure.permanent("delivery failed; the webhook was disabled: \(reason)")
         }
         throw AppError(.serviceUnavailable, "delivery attempt \(job.attempts) failed: \(failure)")
@@ -78,9 +83,12 @@ struct DeliverWebhookJob: JobHandler {
 
     private func attempt(_ delivery: WebhookDeliveryRecord, to hook: WebhookRecord) async throws -> WebhookClient.Reply {
         guard case .success(let target) = WebhookTarget.parse(hook.url) else { throw AttemptFailed(reason: "the URL is not usable") }
+        // One deadline for the whole attempt, name resolution included, however many addresses are tried, so an
+        // attempt never outlives its lease (a resolver that hangs is abandoned at the deadline).
+        let deadline = ContinuousClock.now + timeout
         let addresses: [SocketAddress]
         do {
-            addresses = try await resolver.addresses(of: target.host, port: target.port)
+            addresses = try await Self.before(deadline) { [resolver] in try await resolver.addresses(of: target.host, port: target.port) }
         } catch {
             throw AttemptFailed(reason: "\(error)")
         }
@@ -96,8 +104,6 @@ struct DeliverWebhookJob: JobHandler {
             ("webhook-signature", WebhookSignature.header(id: id, timestamp: timestamp, body: body, secrets: hook.signingSecrets(now: now))),
             ("User-Agent", userAgent),
         ]
-        // One deadline for the whole attempt, however many addresses are tried, so an attempt never outlives its lease.
-        let deadline = ContinuousClock.now + timeout
         var lastError: (any Error)?
         for address in addresses {
             let left = deadline - ContinuousClock.now
@@ -109,6 +115,29 @@ struct DeliverWebhookJob: JobHandler {
             }
         }
         throw AttemptFailed(reason: lastError.map { "\($0)" } ?? "timed out before a connection was made")
+    }
+
+    /// `work`'s result, or `AttemptFailed` once `deadline` passes first (`work` is then left to finish on its own).
+    static func before<T: Sendable>(_ deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = AsyncStream<Result<T, any Error>>.makeStream()
+        let worker = Task {
+            do {
+                outcome.continuation.yield(.success(try await work()))
+            } catch {
+                outcome.continuation.yield(.failure(error))
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(until: deadline)
+            outcome.continuation.yield(.failure(AttemptFailed(reason: "name resolution did not finish before the attempt's deadline")))
+        }
+        defer {
+            timer.cancel()
+            worker.cancel()
+            outcome.continuation.finish()
+        }
+        for await result in outcome.stream { return try result.get() }
+        throw CancellationError()
     }
 
     /// The start of a response as text that every database stores: control characters (NUL included) become spaces.

@@ -22,8 +22,13 @@ struct WebhookDisabler: Sendable {
         }
     }
 
-    func disable(_ hook: WebhookRecord, reason: String, logger: Logger) async throws {
+    /// Disables `hook`; `guardedBy` runs first in the same transaction (a job checking that its lease still holds) and
+    /// undoes everything by throwing.
+    func disable(
+        _ hook: WebhookRecord, reason: String, logger: Logger, guardedBy check: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }
+    ) async throws {
         let disabled = try await database.transaction(logger: logger) { sql in
+            try await check(sql)
             guard try await store.disable(hook.id, reason: reason, now: Microseconds.now(), on: sql) else { return false }
             let event = try PendingEvent(
                 .webhookDisabled, subject: "webhooks/\(hook.id.lowercased)",
