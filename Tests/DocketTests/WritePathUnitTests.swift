@@ -49,3 +49,47 @@ struct WritePathUnitTests {
         #expect(SQLStatementKind.isRead(SQLQueryString("SELECT COUNT(*) FROM jobs"), serializedBy: dialect))
     }
 }
+
+/// The SQLite writer's rules, against a real database file.
+@Suite("The SQLite writer's hygiene")
+struct WriterHygieneTests {
+    @Test("a write through another handle inside a write transaction fails at once instead of waiting for its own group")
+    func nestedWriteFailsAtOnce() async throws {
+        let database = try DocketDatabase(location: try await TestBackend.sqlite.freshLocation(), logger: .init(label: "test"))
+        try await database.migrateUp()
+        let started = ContinuousClock.now
+        await #expect(throws: SQLiteWriterError.nestedWrite) {
+            try await database.transaction(logger: database.logger) { _ in
+                try await database.sql(logger: database.logger).raw("DELETE FROM rate_limit_buckets").run()
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(4), "well under the 5 s busy timeout")
+        // The writer is not stuck: the next write goes through.
+        try await database.sql(logger: database.logger).raw("DELETE FROM rate_limit_buckets").run()
+        await database.close()
+    }
+
+    @Test("after the database closed, a write is refused as unavailable (a 503), and nothing reopens the writer")
+    func writeAfterClose() async throws {
+        let database = try DocketDatabase(location: try await TestBackend.sqlite.freshLocation(), logger: .init(label: "test"))
+        try await database.migrateUp()
+        await database.close()
+        do {
+            try await database.transaction(logger: database.logger) { sql in try await sql.raw("DELETE FROM rate_limit_buckets").run() }
+            Issue.record("a write after close succeeded")
+        } catch {
+            #expect(DatabaseFailure.problem(for: error)?.kind == .serviceUnavailable, "\(error)")
+        }
+    }
+
+    @Test("the outcome of a COMMIT that failed with an I/O error is unknown (504); a full disk is a 503")
+    func commitOutcomes() {
+        let fsync = DirectSQLiteError(code: 10 | (4 << 8), message: "disk I/O error")
+        let full = DirectSQLiteError(code: 13, message: "database or disk is full")
+        #expect(SQLiteGroupCommit.commitFailureIsAmbiguous(fsync))
+        #expect(!SQLiteGroupCommit.commitFailureIsAmbiguous(full))
+        #expect(DatabaseFailure.problem(for: CommitOutcomeUnknown(underlying: fsync))?.kind == .outcomeUnknown)
+        #expect(ProblemKind.outcomeUnknown.status == .gatewayTimeout)
+        #expect(DatabaseFailure.problem(for: full)?.kind == .serviceUnavailable)
+    }
+}

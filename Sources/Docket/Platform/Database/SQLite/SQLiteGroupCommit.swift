@@ -107,7 +107,7 @@ final class SQLiteGroupCommit: Sendable {
                 return group
             }
             guard let kind = group.first?.kind else { return }
-            await Self.$insideGroup.withValue(true) { await self.write(group, kind: kind) }
+            await write(group, kind: kind)
         }
     }
 
@@ -144,7 +144,9 @@ final class SQLiteGroupCommit: Sendable {
                     for job in group {
                         try await sql.raw("SAVEPOINT docket_write").run()
                         do {
-                            let value = try await job.work(sql)
+                            // Set here, around the work itself: a pooled connection runs it in a task of its own,
+                            // started on an event loop, which inherits nothing from the writer's loop.
+                            let value = try await Self.$insideGroup.withValue(true) { try await job.work(sql) }
                             try await sql.raw("RELEASE docket_write").run()
                             outcomes.withLock { $0.append(.success(value)) }
                         } catch {
