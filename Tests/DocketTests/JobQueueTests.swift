@@ -236,48 +236,31 @@ struct JobQueueTests {
     @Test("a change guarded by the lease is refused, and undone, once another node holds the job", arguments: TestBackend.all)
     func leaseGuardedChanges(backend: TestBackend) async throws {
         try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in
-            let owner = try await client.register()
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
-            let queued = try await queue.enqueue(
-                kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(shiftDueDays: 1), owner: UUID(uuidString: owner.user.id)!,
-                logger: database.logger)
-            let claimed = try #require(
-                try await store.claim(
-                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: Microseconds.now(), leaseMicroseconds: 30_000_000,
-                    logger: database.logger))
+            let claimed = try await Self.bulkUpdateClaimedByNodeA(client: client, store: store)
             let context = JobContext(
                 job: claimed, worker: "node-a", store: store, database: database, leaseSeconds: 30, logger: database.logger,
                 isStopping: { false }, onProgress: { _, _ in })
             let mark = { @Sendable (title: String) in
                 try await context.whileLeased { sql in
-                    try await sql.raw("UPDATE jobs SET error = \(bind: title) WHERE id = \(bind: queued.id)").run()
+                    try await sql.raw("UPDATE jobs SET error = \(bind: title) WHERE id = \(bind: claimed.id)").run()
                 }
             }
             try await mark("while held")
-            #expect(try await store.find(queued.id, owner: nil, logger: database.logger)?.error == "while held")
+            #expect(try await store.find(claimed.id, owner: nil, logger: database.logger)?.error == "while held")
             // Node B takes the job over (node A's lease ran out while it waited on a slow receiver, say).
-            try await database.sql(logger: database.logger).raw("UPDATE jobs SET lease_owner = 'node-b' WHERE id = \(bind: queued.id)").run()
+            try await database.sql(logger: database.logger).raw("UPDATE jobs SET lease_owner = 'node-b' WHERE id = \(bind: claimed.id)").run()
             await #expect(throws: JobInterruption.self) { try await mark("after the lease") }
-            #expect(try await store.find(queued.id, owner: nil, logger: database.logger)?.error == "while held")
+            #expect(try await store.find(claimed.id, owner: nil, logger: database.logger)?.error == "while held")
         }
     }
 
     @Test("a node whose clock runs an hour fast cannot take a running job: leases follow the database's clock", arguments: TestBackend.all)
     func skewedNodeClock(backend: TestBackend) async throws {
         try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in
-            let owner = try await client.register()
             let store = JobStore(database: database)
-            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3)
-            let queued = try await queue.enqueue(
-                kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(shiftDueDays: 1), owner: UUID(uuidString: owner.user.id)!,
-                logger: database.logger)
-            let now = Microseconds.now()
-            let claimed = try #require(
-                try await store.claim(
-                    worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: now, leaseMicroseconds: 30_000_000, logger: database.logger))
-            #expect(claimed.id == queued.id)
-            let fastClock = now + 3_600_000_000
+            let queued = try await Self.bulkUpdateClaimedByNodeA(client: client, store: store)
+            let fastClock = queued.updatedAt + 3_600_000_000
             #expect(
                 try await store.claim(
                     worker: "node-fast", kinds: [BulkUpdateTasksJob.kind], now: fastClock, leaseMicroseconds: 30_000_000,
@@ -285,6 +268,21 @@ struct JobQueueTests {
             let stored = try #require(try await store.find(queued.id, owner: nil, logger: database.logger))
             #expect(stored.leaseOwner == "node-a" && stored.attempts == 1 && stored.state == .running)
         }
+    }
+
+    /// A new account's bulk update, queued and then claimed by "node-a" with a 30-second lease (its `updatedAt` is the
+    /// node's clock at the claim).
+    private static func bulkUpdateClaimedByNodeA(client: any TestClientProtocol, store: JobStore) async throws -> JobRecord {
+        let owner = try await client.register()
+        let queued = try await JobQueue(store: store, signal: WakeSignal(), maxAttempts: 3).enqueue(
+            kind: BulkUpdateTasksJob.kind, payload: BulkTaskUpdate(shiftDueDays: 1), owner: UUID(uuidString: owner.user.id)!,
+            logger: store.database.logger)
+        let claimed = try #require(
+            try await store.claim(
+                worker: "node-a", kinds: [BulkUpdateTasksJob.kind], now: Microseconds.now(), leaseMicroseconds: 30_000_000,
+                logger: store.database.logger))
+        #expect(claimed.id == queued.id && claimed.leaseOwner == "node-a")
+        return claimed
     }
 
     private static func claim(_ store: JobStore, _ worker: JobWorker, at now: Int64 = Microseconds.now()) async throws -> JobRecord? {
