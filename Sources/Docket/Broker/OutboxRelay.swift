@@ -24,6 +24,8 @@ final class OutboxRelay: Service, Sendable {
     /// Users read per round, and events per user per round.
     private let usersPerRound = 200
     private let eventsPerUser = 500
+    /// The most messages one publish sends.
+    private let publishBatch = 1000
 
     init(
         database: DocketDatabase, broker: any EventBroker, settings: BrokerSettings, signal: WakeSignal, metrics: DocketMetrics, gate: StartGate,
@@ -104,7 +106,9 @@ final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Publishes up to a round's worth of unpublished events and records the progress; returns how many.
+    /// Publishes up to a round's worth of unpublished events and records the progress; returns how many. The round goes
+    /// out in pipelines of at most `publishBatch` messages, each under the broker client's command deadline and each
+    /// recorded before the next is sent, so a backlog of any size drains and a failure repeats at most one batch.
     func publishRound() async throws -> Int {
         let sql = database.sql(logger: logger)
         let streams = try await sql.raw(
@@ -114,27 +118,41 @@ final class OutboxRelay: Service, Sendable {
             """
         ).all()
         var messages: [BrokerMessage] = []
-        var progress: [(owner: UUID, seq: Int64)] = []
+        var purged: [(owner: UUID, seq: Int64)] = []
         for row in streams {
             let owner = try row.decode(column: "user_id", as: UUID.self)
             let published = try row.decode(column: "published_seq", as: Int64.self)
             let last = try row.decode(column: "last_seq", as: Int64.self)
             let events = try await store.events(of: owner, after: published, limit: eventsPerUser, logger: logger)
-            messages += events.map(BrokerMessage.init)
             // No stored events after the mark: they were purged before a broker saw them; nothing is left to publish.
-            progress.append((owner, events.last?.seq ?? last))
+            if events.isEmpty { purged.append((owner, last)) }
+            messages += events.map(BrokerMessage.init)
         }
-        guard !progress.isEmpty else { return 0 }
-        try await broker.publish(messages)
-        // Every user's mark in one transaction: one commit per round, however many users it covered.
-        try await database.transaction(logger: logger) { [progress] sql in
+        guard !streams.isEmpty else { return 0 }
+        for start in stride(from: 0, to: messages.count, by: publishBatch) {
+            let batch = Array(messages[start..<min(start + publishBatch, messages.count)])
+            try await broker.publish(batch)
+            var marks: [UUID: Int64] = [:]
+            for message in batch {
+                guard let owner = UUID(uuidString: message.userID) else { continue }
+                marks[owner] = max(marks[owner] ?? 0, message.seq)
+            }
+            try await record(marks.map { ($0.key, $0.value) })
+            metrics.relayPublished(batch.count)
+        }
+        try await record(purged)
+        return messages.count
+    }
+
+    /// Moves each user's published mark forward to `seq` (never back), in one transaction.
+    private func record(_ progress: [(owner: UUID, seq: Int64)]) async throws {
+        guard !progress.isEmpty else { return }
+        try await database.transaction(logger: logger) { sql in
             for (owner, seq) in progress {
                 try await sql.update("event_streams").set("published_seq", to: SQLBind(seq))
                     .where("user_id", .equal, SQLBind(owner)).where("published_seq", .lessThan, SQLBind(seq)).run()
             }
         }
-        metrics.relayPublished(messages.count)
-        return messages.count
     }
 
     /// Events in the outbox that no broker has yet, on this node's gauges.
