@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import NIOPosix
 
 @testable import Docket
@@ -53,6 +54,12 @@ struct TestApp {
         return pool
     }()
 
+    /// How long a test app's request waits for a PostgreSQL connection before its 503. Dozens of apps share two cores
+    /// and one PostgreSQL while the suite runs; 5 s let a create on a saturated machine fail now and then (a test of
+    /// the pool timeout itself sets its own). `DOCKET_TEST_POOL_TIMEOUT_MS` changes it.
+    static let poolTimeout: TimeAmount = .milliseconds(
+        Int64(ProcessInfo.processInfo.environment["DOCKET_TEST_POOL_TIMEOUT_MS"] ?? "") ?? 20_000)
+
     /// Runs `body` with an HTTP client talking to the app, and a handle on its database to check what is stored.
     func run<Value>(
         _ setup: TestingSetup = .router,
@@ -60,7 +67,8 @@ struct TestApp {
     ) async throws -> Value {
         let logger = Logger.docket(level: config.logLevel, format: .json, sink: logs)
         let database = try DocketDatabase(
-            location: config.database, poolSize: 2, poolTimeout: .seconds(5), threadPool: blockingThreads ?? Self.sqliteThreads, logger: logger)
+            location: config.database, poolSize: 2, poolTimeout: Self.poolTimeout, threadPool: blockingThreads ?? Self.sqliteThreads,
+            logger: logger)
         let app = try await buildApplication(
             config: config, database: database, mailer: realMailer ?? mailer, metrics: metrics, tracing: tracing, logger: logger)
         return try await app.test(setup) { client in
