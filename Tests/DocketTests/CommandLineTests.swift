@@ -228,7 +228,7 @@ struct CommandLineTests {
         let process = DocketProcess.make(["serve"], environment: env)
         process.standardOutput = try FileHandle(forWritingTo: logFile)
         process.standardError = FileHandle.nullDevice
-        try DocketProcess.launch(process)
+        try process.run()
         defer { if process.isRunning { process.terminate() } }
 
         // Find the port in the "Docket is listening" log line.

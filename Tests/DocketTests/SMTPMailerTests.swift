@@ -39,7 +39,7 @@ final class SMTPSink: @unchecked Sendable {
         ]
         process.standardInput = input
         process.standardOutput = output
-        try DocketProcess.launch(process)
+        try process.run()
         let ready = output.fileHandleForReading.availableData
         guard String(decoding: ready, as: UTF8.self).contains("ready") else { throw CocoaError(.fileReadUnknown) }
     }

@@ -21,7 +21,7 @@ struct TLSTests {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try DocketProcess.launch(process)
+        try process.run()
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "openssl could not make a certificate")
         return (certificate, key)

@@ -35,22 +35,13 @@ struct DocketProcess {
         return process
     }
 
-    /// Serialises `Process.run()` across the parallel tests: one CI run crashed inside Foundation's `Process.run()` (a bad
-    /// read in its `memmove` while several tests launched processes at once); launching takes milliseconds.
-    private static let launching = NSLock()
-
-    /// Launches `process`, one launch at a time in this test process.
-    static func launch(_ process: Process) throws {
-        try launching.withLock { try process.run() }
-    }
-
     /// Starts `docket arguments…` with `environment` (plus PATH) and its output discarded; the caller waits for it.
     static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
         let process = make(arguments, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try launch(process)
+        try process.run()
         return process
     }
 
@@ -75,7 +66,7 @@ struct DocketProcess {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try launch(process)
+        try process.run()
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 let data = out.fileHandleForReading.readDataToEndOfFile()
@@ -94,7 +85,7 @@ struct DocketProcess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
-        try launch(process)
+        try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
