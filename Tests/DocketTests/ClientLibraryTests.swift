@@ -187,7 +187,7 @@ struct ClientLibraryTests {
 
     @Test(
         "the live feed is an AsyncSequence of typed events that resumes after a broken connection without gaps or repeats",
-        .timeLimit(.minutes(1)))
+        .timeLimit(.minutes(2)))
     func feedResumes() async throws {
         try await TestApp.make(.sqlite) { $0.events.heartbeat = .seconds(1) }.run(.live) { client, _ in
             let breaking = BreakFirstStream(afterEvents: 3)

@@ -231,10 +231,11 @@ struct CommandLineTests {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
-        // Find the port in the "Docket is listening" log line.
+        // Find the port in the "Docket is listening" log line (a debug build started while the whole suite saturates
+        // two cores can take a while).
         var logs = ""
         var port: Int?
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(90)
         while port == nil && Date() < deadline {
             logs = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
             if let range = logs.range(of: #""url":"http://127.0.0.1:"#) {
