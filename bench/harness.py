@@ -47,7 +47,13 @@ def free_port():
 #            measured on every request, not its 429s (most scenarios);
 #   default  Docket's default limits, for the many-users scenario (each account at its own default write budget);
 #   off      DOCKET_RATE_LIMIT_ENABLED=false, only to compare with `raised` in the same run (the `*_rl_off` scenarios).
-MODES = {"raised": RAISED_LIMITS, "default": {}, "off": {"DOCKET_RATE_LIMIT_ENABLED": "false"}}
+MODES = {
+    "raised": RAISED_LIMITS,
+    "default": {},
+    # Off only for the *_rl_off comparison rows (#28: limits on must stay within 10% of off); the limiter under load is
+    # covered by every other scenario (raised) and by many_users (the default limits), in the same run.
+    "off": {"DOCKET_RATE_LIMIT_ENABLED": "false"},
+}
 
 
 def http(base, method, path, body=None, token=None, content_type="application/json"):

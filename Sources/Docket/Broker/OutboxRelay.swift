@@ -117,7 +117,7 @@ final class OutboxRelay: Service, Sendable {
             ORDER BY user_id LIMIT \(literal: usersPerRound)
             """
         ).all()
-        var messages: [BrokerMessage] = []
+        var messages: [(owner: UUID, message: BrokerMessage)] = []
         var purged: [(owner: UUID, seq: Int64)] = []
         for row in streams {
             let owner = try row.decode(column: "user_id", as: UUID.self)
@@ -126,17 +126,14 @@ final class OutboxRelay: Service, Sendable {
             let events = try await store.events(of: owner, after: published, limit: eventsPerUser, logger: logger)
             // No stored events after the mark: they were purged before a broker saw them; nothing is left to publish.
             if events.isEmpty { purged.append((owner, last)) }
-            messages += events.map(BrokerMessage.init)
+            messages += events.map { (owner, BrokerMessage($0)) }
         }
         guard !streams.isEmpty else { return 0 }
         for start in stride(from: 0, to: messages.count, by: publishBatch) {
-            let batch = Array(messages[start..<min(start + publishBatch, messages.count)])
-            try await broker.publish(batch)
+            let batch = messages[start..<min(start + publishBatch, messages.count)]
+            try await broker.publish(batch.map(\.message))
             var marks: [UUID: Int64] = [:]
-            for message in batch {
-                guard let owner = UUID(uuidString: message.userID) else { continue }
-                marks[owner] = max(marks[owner] ?? 0, message.seq)
-            }
+            for (owner, message) in batch { marks[owner] = max(marks[owner] ?? 0, message.seq) }
             try await record(marks.map { ($0.key, $0.value) })
             metrics.relayPublished(batch.count)
         }

@@ -79,10 +79,8 @@ final class BrokerConsumerRunner: Service, Sendable {
                 groupReady = false
                 failures += 1
                 // While it cannot read, the lag is at least how long it has not read: never 0.
-                let blind = lastRead.duration(to: .now)
                 metrics.consumerLag(
-                    consumer: processor.name, events: lastBacklog,
-                    seconds: max(1e-3, Double(blind.components.seconds) + Double(blind.components.attoseconds) / 1e18))
+                    consumer: processor.name, events: lastBacklog, seconds: max(1e-3, lastRead.duration(to: .now) / .seconds(1)))
                 logger.warning("consumer cannot read from the broker", metadata: ["consumer": .string(group), "error": .string("\(error)")])
                 try? await Task.sleep(for: min(.seconds(5), .milliseconds(100) * (1 << min(failures, 6))))
             }

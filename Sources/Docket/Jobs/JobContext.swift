@@ -21,10 +21,9 @@ struct JobContext: Sendable {
     /// transaction of the change it guards (on PostgreSQL the job's row then stays locked until that transaction ends,
     /// so no other node can take the job over between the check and the change).
     func checkLease(on sql: any SQLDatabase) async throws {
-        let held = try await sql.update("jobs").set("updated_at", to: SQLBind(Microseconds.now()))
-            .where("id", .equal, SQLBind(job.id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
-            .returning("id").all()
-        guard !held.isEmpty else { throw JobInterruption.leaseLostOrCancelled }
+        guard try await store.holdsLease(job.id, worker: worker, now: Microseconds.now(), on: sql) else {
+            throw JobInterruption.leaseLostOrCancelled
+        }
     }
 
     /// Runs `change` in one transaction with `checkLease`: a change a job makes after its lease could have ended

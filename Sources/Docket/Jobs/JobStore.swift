@@ -73,6 +73,14 @@ struct JobStore: Sendable {
             .returning("id").all().isEmpty
     }
 
+    /// Whether `worker` still holds the running job's lease, on `sql`: the row is touched (`updated_at`), so on
+    /// PostgreSQL it stays locked until `sql`'s transaction ends and no other node can take the job in between.
+    func holdsLease(_ id: UUID, worker: String, now: Int64, on sql: any SQLDatabase) async throws -> Bool {
+        try await !sql.update("jobs").set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(id)).where("lease_owner", .equal, SQLBind(worker)).where("state", .equal, SQLBind("running"))
+            .returning("id").all().isEmpty
+    }
+
     /// Finishes a running job of `worker` in `state` (succeeded, failed or cancelled) with its result or error.
     @discardableResult
     func finish(

@@ -2,7 +2,7 @@ import Logging
 import SQLKit
 
 /// Token buckets in the `rate_limit_buckets` table, so every node of a PostgreSQL deployment enforces the same budget:
-/// one atomic upsert per bucket.
+/// one atomic upsert per bucket, in PostgreSQL's SQL (SQLite keeps its buckets in memory).
 struct SQLRateLimitStore: RateLimitStore {
     let database: DocketDatabase
     let metrics: DocketMetrics
@@ -10,9 +10,8 @@ struct SQLRateLimitStore: RateLimitStore {
     func take(from bucket: RateLimiter.Bucket, now: Double, logger: Logger) async throws -> (allowed: Bool, tokens: Double) {
         let sql = database.sql(logger: logger)
         let capacity = Double(bucket.policy.capacity)
-        let least = database.location.kind == "postgres" ? "LEAST" : "MIN"
         let refilled = SQLQueryString(
-            "\(unsafeRaw: least)(\(bind: capacity), rate_limit_buckets.tokens + (\(bind: now) - rate_limit_buckets.updated_at) * \(bind: bucket.policy.refillPerSecond))"
+            "LEAST(\(bind: capacity), rate_limit_buckets.tokens + (\(bind: now) - rate_limit_buckets.updated_at) * \(bind: bucket.policy.refillPerSecond))"
         )
         let query: SQLQueryString = """
             INSERT INTO rate_limit_buckets (key, tokens, updated_at, allowed) VALUES (\(bind: bucket.key), \(bind: capacity - 1), \(bind: now), 1)
