@@ -157,4 +157,36 @@ struct AccessTokenTests {
             #expect(try await client.send(.get, "/api/v1/tasks", headers: owner.bearer).status == .ok)
         }
     }
+
+    @Test(
+        "a token's requests draw on the token's and its owner's budgets at once; a refused request takes from neither",
+        arguments: TestBackend.all)
+    func ownerBudget(backend: TestBackend) async throws {
+        try await TestApp.make(backend) {
+            $0.auth.tokenLimit = RateLimitPolicy(capacity: 3, periodSeconds: 3600)
+            $0.auth.tokenUserLimit = RateLimitPolicy(capacity: 4, periodSeconds: 3600)
+        }.run { client, database in
+            let owner = try await client.register()
+            let first = try await client.createAccessToken(["tasks:read"], as: owner)
+            let second = try await client.createAccessToken(["tasks:read"], as: owner)
+            for _ in 0..<3 { #expect(try await client.send(.get, "/api/v1/tasks", headers: first.bearer).status == .ok) }
+            for _ in 0..<3 {
+                let refused = try await client.send(.get, "/api/v1/tasks", headers: first.bearer)
+                try refused.expectProblem(.tooManyRequests, "rate-limited")
+                #expect(refused.headers[HTTPField.Name("RateLimit-Policy")!] == "\"token\";q=3;w=3600")
+            }
+            // The refused requests took nothing from the owner's budget: one of its four is left.
+            #expect(try await client.send(.get, "/api/v1/tasks", headers: second.bearer).status == .ok)
+            let refused = try await client.send(.get, "/api/v1/tasks", headers: second.bearer)
+            try refused.expectProblem(.tooManyRequests, "rate-limited")
+            #expect(refused.headers[HTTPField.Name("RateLimit-Policy")!] == "\"token-user\";q=4;w=3600")
+            guard backend == .postgres else { return }
+            // The second token's own bucket gave its token back when its owner's refused: 2 of 3 left, not 1.
+            let row = try await database.sql(logger: database.logger).raw(
+                "SELECT tokens FROM rate_limit_buckets WHERE key = \(bind: "token:" + second.id.lowercased())"
+            ).first()
+            let tokens = try #require(try row?.decode(column: "tokens", as: Double.self))
+            #expect(tokens >= 2 && tokens < 2.1)
+        }
+    }
 }

@@ -151,6 +151,49 @@ struct EventConsumerTests {
         }
     }
 
+    @Test("an event the broker lost after the relay published it is found against the outbox and applied from it", arguments: TestBackend.all)
+    func lostEntries(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) {
+            try? TestTransport.broker.configure(&$0)
+            // The default 30 s before an event counts as lost would only make the test wait.
+            $0.consumers.missedAfter = .seconds(1)
+        }
+        try await app.run { client, database in
+            let user = try await client.register()
+            let owner = UUID(uuidString: user.user.id)!
+            let created = try await client.createTask(["title": "kept"], as: user)
+            #expect(try await eventually { try await client.stats(as: user).open == 1 })
+            // What an append-only file losing its last second, or trimming before the group read, leaves behind: an
+            // event stored and marked published that the stream does not hold.
+            let store = EventStore(database: database)
+            let template = try await store.events(of: owner, after: 0, limit: 1, types: ["task.created"], logger: database.logger)[0]
+            let head = try await store.head(of: owner, logger: database.logger)
+            let lostTask = UUID().uuidString.lowercased()
+            var lost = template
+            lost.id = UUID()
+            lost.seq = head + 1
+            lost.subject = "tasks/\(lostTask)"
+            lost.data = template.data.replacingOccurrences(of: created.id, with: lostTask)
+            try #require(lost.data != template.data)
+            try await database.transaction(logger: database.logger) { [lost] sql in
+                try await sql.insert(into: "events").model(lost, nilEncodingStrategy: .asNil).run()
+                try await sql.raw(
+                    "UPDATE event_streams SET last_seq = \(bind: lost.seq), published_seq = \(bind: lost.seq) WHERE user_id = \(bind: owner)"
+                ).run()
+            }
+            #expect(try await eventually { try await client.stats(as: user).open == 2 }, "the lost event is applied")
+            let inbox = try await count(
+                "SELECT COUNT(*) AS count FROM consumer_inbox WHERE consumer = 'stats' AND message_id = \(bind: lost.id.lowercased)", in: database)
+            #expect(inbox == 1)
+            // The sweep's offset moves past every event it proved processed, so the next sweep starts after them.
+            #expect(
+                try await eventually {
+                    try await count("SELECT seq AS count FROM consumer_offsets WHERE consumer = 'stats' AND user_id = \(bind: owner)", in: database)
+                        == Int(lost.seq)
+                })
+        }
+    }
+
     @Test(
         "a poison message becomes a dead letter after its attempts; the ones behind it flow; operators retry or drop it",
         arguments: TestTransport.matrix)

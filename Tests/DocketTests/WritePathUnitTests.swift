@@ -10,28 +10,44 @@ struct WritePathUnitTests {
         RateLimiter.Bucket(key: key, name: "test", policy: RateLimitPolicy(capacity: capacity, periodSeconds: seconds))
     }
 
+    private static func take(_ store: MemoryRateLimitStore, _ bucket: RateLimiter.Bucket, now: Double) -> Bool {
+        store.take([bucket], now: now)[0].allowed
+    }
+
+    @Test("a request drawing on two memory buckets takes from neither when one is empty")
+    func memoryBucketsAllOrNothing() {
+        let store = MemoryRateLimitStore()
+        let token = Self.bucket("token:a", 1, per: 3600)
+        let owner = Self.bucket("token-user:u", 3, per: 3600)
+        #expect(store.take([token, owner], now: 0).map(\.allowed) == [true, true])
+        let refused = store.take([token, owner], now: 0)
+        #expect(refused.map(\.allowed) == [false, true], "the token's bucket is empty, its owner's is not")
+        #expect(refused[1].tokens == 2, "the refused request took nothing from the owner's bucket")
+        #expect(store.take([owner], now: 0) == [RateLimitStoreAnswer(allowed: true, tokens: 1)])
+    }
+
     @Test("a memory bucket gives its capacity, refuses the next, and refills with time")
     func memoryBucketRefills() {
         let store = MemoryRateLimitStore()
         let bucket = Self.bucket("writes:user:a", 3, per: 30)
-        let taken = (0..<4).map { _ in store.take(bucket, now: 1000).allowed }
+        let taken = (0..<4).map { _ in Self.take(store, bucket, now: 1000) }
         #expect(taken == [true, true, true, false])
-        #expect(store.take(bucket, now: 1005).allowed == false, "5 s is half a token at 3 per 30 s")
-        #expect(store.take(bucket, now: 1010).allowed == true, "10 s is one token")
-        #expect(store.take(Self.bucket("writes:user:b", 3, per: 30), now: 1010).allowed, "another key has its own bucket")
+        #expect(Self.take(store, bucket, now: 1005) == false, "5 s is half a token at 3 per 30 s")
+        #expect(Self.take(store, bucket, now: 1010) == true, "10 s is one token")
+        #expect(Self.take(store, Self.bucket("writes:user:b", 3, per: 30), now: 1010), "another key has its own bucket")
     }
 
     @Test("buckets that have refilled are dropped as the table grows; partly used ones stay")
     func memoryBucketsSwept() {
         let store = MemoryRateLimitStore()
         let busy = Self.bucket("busy", 2, per: 3600)
-        _ = store.take(busy, now: 0)
-        _ = store.take(busy, now: 0)
-        for index in 0..<(MemoryRateLimitStore.smallestSweep + 10) { _ = store.take(Self.bucket("k\(index)", 5, per: 1), now: 0) }
+        _ = Self.take(store, busy, now: 0)
+        _ = Self.take(store, busy, now: 0)
+        for index in 0..<(MemoryRateLimitStore.smallestSweep + 10) { _ = Self.take(store, Self.bucket("k\(index)", 5, per: 1), now: 0) }
         // 100 s later every one-second bucket is full again: the next growth sweeps them away.
-        for index in 0..<MemoryRateLimitStore.smallestSweep { _ = store.take(Self.bucket("later\(index)", 5, per: 1), now: 100) }
+        for index in 0..<MemoryRateLimitStore.smallestSweep { _ = Self.take(store, Self.bucket("later\(index)", 5, per: 1), now: 100) }
         #expect(store.count < MemoryRateLimitStore.smallestSweep + 10)
-        #expect(store.take(busy, now: 100).allowed == false, "a bucket still refilling keeps its count")
+        #expect(Self.take(store, busy, now: 100) == false, "a bucket still refilling keeps its count")
     }
 
     @Test("SELECT, EXPLAIN and PRAGMA read; everything else writes")

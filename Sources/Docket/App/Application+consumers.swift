@@ -1,8 +1,9 @@
 import Logging
 import ServiceLifecycle
 
-/// The event transport's services: with a broker, the outbox relay and the consumers reading the broker; without one,
-/// the consumers reading the outbox. Consumers can be turned off (`ConsumerSettings.enabled`), the relay cannot.
+/// The event transport's services: with a broker, the outbox relay, the consumers reading the broker and the sweeps
+/// applying from the outbox what the broker lost; without one, the consumers reading the outbox. Consumers can be
+/// turned off (`ConsumerSettings.enabled`), the relay cannot.
 func eventTransport(config: DocketConfig, database: DocketDatabase, events: EventComponents, metrics: DocketMetrics, gate: StartGate, logger: Logger)
     throws
     -> [any Service]
@@ -20,9 +21,14 @@ func eventTransport(config: DocketConfig, database: DocketDatabase, events: Even
     let relay = OutboxRelay(
         database: database, broker: broker, settings: settings, signal: events.relaySignal, metrics: metrics, gate: gate, logger: logger)
     return [BrokerLifetime(broker: broker), relay]
-        + consumers.map { consumer in
-            BrokerConsumerRunner(
-                broker: broker, processor: ConsumerProcessor(database: database, consumer: consumer), deadLetters: deadLetters,
-                settings: config.consumers, metrics: metrics, gate: gate, logger: logger)
+        + consumers.flatMap { consumer -> [any Service] in
+            let processor = ConsumerProcessor(database: database, consumer: consumer)
+            return [
+                BrokerConsumerRunner(
+                    broker: broker, processor: processor, deadLetters: deadLetters, settings: config.consumers, metrics: metrics, gate: gate,
+                    logger: logger),
+                MissedEventSweeper(
+                    processor: processor, deadLetters: deadLetters, settings: config.consumers, metrics: metrics, gate: gate, logger: logger),
+            ]
         }
 }

@@ -31,9 +31,13 @@ public struct BrokerSettings: Sendable, Equatable {
 /// Environment variables:
 /// - `DOCKET_CONSUMER_MAX_ATTEMPTS` (default 5): attempts at one message before it becomes a dead letter.
 /// - `DOCKET_CONSUMER_RETRY_SECONDS` (default 5): how long a failed message waits before it is tried again.
+/// - `DOCKET_CONSUMER_MISSED_AFTER_SECONDS` (default 30): with a broker, how long a published event may stay
+///   unprocessed before it counts as lost by the broker and is applied from the outbox (longer than the retries of a
+///   failing message, 5 × 5 s by default, so that one is not applied twice over).
 public struct ConsumerSettings: Sendable, Equatable {
     public var maxAttempts = 5
     public var retryDelay: Duration = .seconds(5)
+    public var missedAfter: Duration = .seconds(30)
     /// Whether this node runs Docket's consumers at all (tests and one-off commands turn them off).
     public var enabled = true
 
@@ -60,6 +64,7 @@ extension EnvironmentReader {
         var settings = ConsumerSettings()
         settings.maxAttempts = try integer("DOCKET_CONSUMER_MAX_ATTEMPTS", default: 5, in: 1...100)
         settings.retryDelay = .seconds(try integer("DOCKET_CONSUMER_RETRY_SECONDS", default: 5, in: 1...3600))
+        settings.missedAfter = .seconds(try integer("DOCKET_CONSUMER_MISSED_AFTER_SECONDS", default: 30, in: 1...86_400))
         return settings
     }
 }

@@ -129,17 +129,9 @@ final class OutboxConsumerRunner: Service, Sendable {
 
     private func deadLetter(_ stored: StoredEvent, error: any Error, attempts: Int) async throws {
         let name = processor.name
-        let fields = Dictionary(uniqueKeysWithValues: BrokerMessage(stored).fields)
-        let deadLetters = self.deadLetters
-        try await processor.database.transaction(logger: logger) { sql in
-            try await deadLetters.insert(consumer: name, fields: fields, error: "\(error)", attempts: attempts, on: sql)
+        try await processor.deadLetter(stored, into: deadLetters, error: error, attempts: attempts, metrics: metrics, logger: logger) { sql in
             try await Self.advance(name, stored.userID, to: stored.seq, on: sql)
         }
-        metrics.consumed(consumer: name, outcome: "dead_lettered")
-        metrics.deadLetters(consumer: name, count: (try? await deadLetters.count(consumer: name, logger: logger)) ?? 0)
-        logger.error(
-            "consumer gave up on an event: it is a dead letter",
-            metadata: ["consumer": .string(name), "event": .string(stored.id.lowercased), "attempts": "\(attempts)", "error": .string("\(error)")])
     }
 
     private func advance(_ owner: UUID, to seq: Int64) async throws {

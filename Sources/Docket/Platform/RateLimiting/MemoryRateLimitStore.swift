@@ -26,27 +26,35 @@ final class MemoryRateLimitStore: RateLimitStore {
     /// An empty table.
     init() {}
 
-    func take(from bucket: RateLimiter.Bucket, now: Double, logger: Logger) async throws -> (allowed: Bool, tokens: Double) {
-        take(bucket, now: now)
+    func take(from buckets: [RateLimiter.Bucket], now: Double, logger: Logger) async throws -> [RateLimitStoreAnswer] {
+        take(buckets, now: now)
     }
 
     /// The synchronous form of `take(from:now:logger:)`.
-    func take(_ bucket: RateLimiter.Bucket, now: Double) -> (allowed: Bool, tokens: Double) {
+    func take(_ buckets: [RateLimiter.Bucket], now: Double) -> [RateLimitStoreAnswer] {
         table.withLock { table in
-            let capacity = Double(bucket.policy.capacity)
-            var entry =
-                table.entries[bucket.key]
-                ?? Entry(tokens: capacity, updatedAt: now, capacity: capacity, refillPerSecond: bucket.policy.refillPerSecond)
-            let available = entry.refilled(at: now)
-            let allowed = available >= 1
-            entry.tokens = allowed ? available - 1 : available
-            entry.updatedAt = now
-            table.entries[bucket.key] = entry
+            var entries = buckets.map { bucket in
+                var entry =
+                    table.entries[bucket.key]
+                    ?? Entry(
+                        tokens: Double(bucket.policy.capacity), updatedAt: now, capacity: Double(bucket.policy.capacity),
+                        refillPerSecond: bucket.policy.refillPerSecond)
+                entry.tokens = entry.refilled(at: now)
+                entry.updatedAt = now
+                return entry
+            }
+            let allowed = entries.allSatisfy { $0.tokens >= 1 }
+            var answers: [RateLimitStoreAnswer] = []
+            for (index, bucket) in buckets.enumerated() {
+                answers.append(RateLimitStoreAnswer(allowed: entries[index].tokens >= 1, tokens: entries[index].tokens - (allowed ? 1 : 0)))
+                if allowed { entries[index].tokens -= 1 }
+                table.entries[bucket.key] = entries[index]
+            }
             if table.entries.count >= table.sweepAt {
                 table.entries = table.entries.filter { $0.value.refilled(at: now) < $0.value.capacity }
                 table.sweepAt = max(Self.smallestSweep, table.entries.count * 2)
             }
-            return (allowed, entry.tokens)
+            return answers
         }
     }
 

@@ -29,23 +29,22 @@ struct RateLimiter: Sendable {
         let policy: RateLimitPolicy
     }
 
-    /// Takes one token from each bucket; throws a 429 problem naming the first that is empty, and audits the trip.
+    /// Takes one token from each bucket (none when one is empty); throws a 429 problem naming the first that is
+    /// empty, and audits the trip.
     func consume(_ buckets: [Bucket], origin: RequestOrigin, logger: Logger) async throws {
-        guard enabled else { return }
-        for bucket in buckets {
-            let (allowed, tokens) = try await store.take(from: bucket, now: Date().timeIntervalSince1970, logger: logger)
-            if !allowed {
-                metrics.rateLimited(bucket: bucket.name)
-                let wait = max(1, Int(((1 - tokens) / bucket.policy.refillPerSecond).rounded(.up)))
-                let policy = "\"\(bucket.name)\";q=\(bucket.policy.capacity);w=\(bucket.policy.periodSeconds)"
-                // One audit row per bucket and window, however many requests it refuses.
-                await audit.recordAggregated(
-                    .rateLimited, key: bucket.key, window: bucket.policy.periodSeconds, origin: origin, details: policy, logger: logger)
-                throw AppError(
-                    .rateLimited,
-                    "Too many requests; try again in \(wait) second(s).",
-                    headers: [.retryAfter: "\(wait)", .rateLimitPolicy: policy, .rateLimit: "\"\(bucket.name)\";r=0;t=\(wait)"])
-            }
-        }
+        guard enabled, !buckets.isEmpty else { return }
+        let answers = try await store.take(from: buckets, now: Date().timeIntervalSince1970, logger: logger)
+        guard let refused = zip(buckets, answers).first(where: { !$0.1.allowed }) else { return }
+        let (bucket, answer) = refused
+        metrics.rateLimited(bucket: bucket.name)
+        let wait = max(1, Int(((1 - answer.tokens) / bucket.policy.refillPerSecond).rounded(.up)))
+        let policy = "\"\(bucket.name)\";q=\(bucket.policy.capacity);w=\(bucket.policy.periodSeconds)"
+        // One audit row per bucket and window, however many requests it refuses.
+        await audit.recordAggregated(
+            .rateLimited, key: bucket.key, window: bucket.policy.periodSeconds, origin: origin, details: policy, logger: logger)
+        throw AppError(
+            .rateLimited,
+            "Too many requests; try again in \(wait) second(s).",
+            headers: [.retryAfter: "\(wait)", .rateLimitPolicy: policy, .rateLimit: "\"\(bucket.name)\";r=0;t=\(wait)"])
     }
 }
