@@ -13,10 +13,15 @@ group, XREADGROUP, XACK). It proves and measures:
 - the broker stopped for BROKER_OUTAGE_SECONDS (30) under write load: every write still succeeds, `/ready` turns 503
   past `DOCKET_BROKER_MAX_BACKLOG`, and the backlog drains when Redis returns (the publish rate while draining);
 - `kill -9` of the node holding the relay lease while it publishes: the other node's relay takes over (the recovery
-  time: kill → the next event reaching the consumer) and nothing stays unpublished.
+  time: kill → the next event reaching the consumer) and nothing stays unpublished;
+- Redis losing what it held under write load (FLUSHALL, then a restart without its append-only file): every write
+  succeeds and the statistics read model ends equal to a replay of the outbox (`docket stats rebuild`); what the
+  outside consumer missed is reported;
+- a backlog of BROKER_DRAIN_EVENTS (10,000; 200,000 for BENCHMARKS.md) events, imported while Redis is down, drains to
+  the stream once it is back: the time, and each event on the stream exactly once.
 
 Every process it starts is stopped before it exits; all traffic stays on 127.0.0.1; waits are bounded and the whole
-run is cut off after 15 minutes.
+run is cut off after 30 minutes.
 """
 import json
 import os
@@ -39,6 +44,7 @@ import redis  # noqa: E402
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 STREAM = "docket:events"
 GROUP = "outside-check"
+METRICS_TOKEN = os.urandom(16).hex()
 check = ec.check
 
 
@@ -52,6 +58,7 @@ class OutsideConsumer(threading.Thread):
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.errors = 0
+        self.groups_recreated = 0
         contract = event_contract.load()
         self.entry_schema = jsonschema.Draft202012Validator(
             {"$ref": f"{contract.asyncapi_uri}#/components/schemas/BrokerEntry"}, registry=contract.registry,
@@ -70,6 +77,17 @@ class OutsideConsumer(threading.Thread):
             except (redis.ConnectionError, redis.TimeoutError):
                 self.errors += 1
                 time.sleep(0.2)
+                continue
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error) and "no longer exists" not in str(error):
+                    raise
+                # The broker lost the group or the stream (flushed, restarted without persistence): create the group
+                # again, as README says; what the stream lost with it is gone for an outside consumer.
+                self.groups_recreated += 1
+                try:
+                    r.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+                except redis.ResponseError:
+                    pass
                 continue
             now = time.time()
             for _, entries in batches:
@@ -245,6 +263,110 @@ def scenario_relay_kill(nodes, processes, logs, accounts, consumer, database_url
     return survivor
 
 
+def behind_offsets(database_url):
+    """Users with events the statistics consumer has not provably processed (its offset is behind their newest)."""
+    out = subprocess.run(["psql", database_url, "-tAc",
+                          "SELECT COUNT(*) FROM event_streams s LEFT JOIN consumer_offsets o ON o.consumer = 'stats' "
+                          "AND o.user_id = s.user_id WHERE COALESCE(o.seq, 0) < s.last_seq"], capture_output=True, text=True)
+    return int(out.stdout.strip() or -1)
+
+
+def recovered_events(ports):
+    """consumer_messages_total{outcome="recovered"} summed over the nodes: events applied from the outbox."""
+    total = 0.0
+    for port in ports:
+        status, _, text = ec.http(port, "GET", "/metrics", token=METRICS_TOKEN)
+        for line in (text if isinstance(text, str) else "").splitlines():
+            if line.startswith("consumer_messages_total{") and 'outcome="recovered"' in line:
+                total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def stats_of(port, accounts):
+    return {account.id: ec.http(port, "GET", "/api/v1/stats", token=account.token)[2] for account in accounts}
+
+
+def scenario_loss(port, accounts, consumer, redis_dir, redis_url, database_url, setup_env, binary):
+    """Redis loses what it held under write load (FLUSHALL, then a restart without its append-only file): Docket's
+    statistics read model still ends equal to a replay of the outbox; the outside consumer's loss is reported."""
+    with Writers([port], accounts, pause=0.005) as writers:
+        time.sleep(2)
+        redis.Redis.from_url(redis_url, socket_timeout=10).flushall()
+        time.sleep(2)
+        subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "stop", redis_dir], check=True)
+        for name in ("appendonlydir", "appendonly.aof", "dump.rdb"):
+            path = os.path.join(redis_dir, name)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (os.path.exists(path) and os.remove(path))
+        subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "restart", redis_dir], check=True)
+        time.sleep(2)
+    check(not writers.failed, f"loss: {writers.acknowledged} writes around a FLUSHALL and a restart without persistence, "
+                              f"{len(writers.failed)} failed {sorted(set(map(str, writers.failed)))[:5]}")
+    started = time.time()
+    # The default DOCKET_CONSUMER_MISSED_AFTER_SECONDS (30) passes before a lost event counts as lost.
+    caught_up = wait_for(lambda: behind_offsets(database_url) == 0, 120)
+    check(caught_up, f"loss: the statistics consumer provably processed every event {time.time() - started:.1f} s after the loss "
+                     f"({recovered_events([port])} applied from the outbox)")
+    live = stats_of(port, accounts)
+    rebuild = subprocess.run([binary, "stats", "rebuild"], env=setup_env, capture_output=True, text=True)
+    check(rebuild.returncode == 0, f"loss: docket stats rebuild replayed the outbox ({rebuild.stdout.strip()[:120]}{rebuild.stderr[-300:]})")
+    replayed = stats_of(port, accounts)
+    differing = [account.label for account in accounts if live[account.id] != replayed[account.id]]
+    check(not differing, f"loss: every account's statistics equal a replay from the outbox ({differing or 'none'} differ: "
+                         f"{[(live[a.id], replayed[a.id]) for a in accounts if a.label in differing][:1]})")
+    stored = {event["id"] for events in all_events(port, accounts).values() for event in events}
+    missed = len(stored - consumer.ids())
+    print(f"  info loss: the outside consumer recreated its group {consumer.groups_recreated} time(s) and missed {missed} of "
+          f"{len(stored)} events (what README says an outside consumer can lose without appendfsync always)")
+
+
+def scenario_drain(port, accounts, redis_dir, redis_url, database_url, total):
+    """A backlog of `total` events (imports while Redis is down) drains to the stream once Redis is back: each once."""
+    subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "stop", redis_dir], check=True)
+    heads = {account.id: ec.last_seq(port, account) for account in accounts}
+    jobs, per_import = [], 5000
+    for index in range(0, total, per_import):
+        rows = min(per_import, total - index)
+        csv = "title,priority\n" + "".join(f"drain {index + row},low\n" for row in range(rows))
+        account = accounts[(index // per_import) % len(accounts)]
+        status, _, job = ec.http(port, "POST", "/api/v1/tasks/import", {"csv": csv}, token=account.token, timeout=60)
+        if not check(status == 202, f"drain: import of {rows} tasks accepted ({status} {str(job)[:120]})"):
+            return
+        jobs.append((account, job["id"]))
+    def finished():
+        return all(ec.http(port, "GET", f"/api/v1/jobs/{job}", token=account.token)[2].get("state") == "succeeded" for account, job in jobs)
+    if not check(wait_for(finished, 600), f"drain: {len(jobs)} imports finished while Redis was down"):
+        return
+    backlog = sum(ec.last_seq(port, account) - heads[account.id] for account in accounts)
+    restarted = time.time()
+    subprocess.run([os.path.join(SCRIPTS, "redis-instance"), "restart", redis_dir], check=True)
+    drained = wait_for(lambda: subprocess.run(
+        ["psql", database_url, "-tAc", "SELECT COALESCE(SUM(last_seq - published_seq), 0) FROM event_streams"],
+        capture_output=True, text=True).stdout.strip() == "0", 600)
+    took = time.time() - restarted
+    r = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=30)
+    wanted = set()
+    for account in accounts:
+        out = subprocess.run(["psql", database_url, "-tAc",
+                              f"SELECT id FROM events WHERE user_id = '{account.id}' AND seq > {heads[account.id]}"],
+                             capture_output=True, text=True)
+        wanted |= {line.strip().lower() for line in out.stdout.splitlines() if line.strip()}
+    seen, entries, cursor = set(), 0, "-"
+    while True:
+        batch = r.xrange(STREAM, min=cursor, count=10000)
+        batch = [entry for entry in batch if entry[0] != cursor]
+        if not batch:
+            break
+        for _, fields in batch:
+            if fields.get("id") in wanted:
+                entries += 1
+                seen.add(fields["id"])
+        cursor = batch[-1][0]
+    repeats, missing = entries - len(seen), len(wanted - seen)
+    check(drained and missing == 0 and repeats == 0,
+          f"drain: a backlog of {backlog} events reached the stream {took:.1f} s after Redis restarted "
+          f"({backlog / took:.0f} events/s, the relay's reconnect backoff included), {missing} missing, {repeats} repeated")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: broker_check.py <docket-binary>")
@@ -253,11 +375,12 @@ def main():
         sys.exit("broker_check.py needs DOCKET_TEST_POSTGRES_URL (a PostgreSQL server URL)")
     binary = os.path.abspath(sys.argv[1])
     seconds = int(os.environ.get("BROKER_OUTAGE_SECONDS", "30"))
+    drain_events = int(os.environ.get("BROKER_DRAIN_EVENTS", "10000"))
 
     def out_of_time(*_):
-        raise TimeoutError("broker_check ran over 15 minutes")
+        raise TimeoutError("broker_check ran over 30 minutes")
     signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(900)
+    signal.alarm(1800)
     work = tempfile.mkdtemp(prefix="docket-broker-")
     os.chmod(work, 0o755)
     redis_dir = os.path.join(work, "redis")
@@ -272,7 +395,7 @@ def main():
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True, capture_output=True)
         common = {"DATABASE_URL": database_url, "DOCKET_JWT_KEYS_FILE": os.path.join(work, "jwt-keys.json"),
                   "DOCKET_BROKER_URL": redis_url, "DOCKET_BROKER_MAX_BACKLOG": "200", "DOCKET_RELAY_LEASE_SECONDS": "2",
-                  "DOCKET_LOG_LEVEL": "notice"}
+                  "DOCKET_LOG_LEVEL": "notice", "DOCKET_METRICS_TOKEN": METRICS_TOKEN}
         setup_env = {**os.environ, **ec.COMMON, **common, "DOCKET_DATA_DIR": work}
         subprocess.run([binary, "keys", "rotate"], env=setup_env, check=True, capture_output=True)
         subprocess.run([binary, "migrate", "up"], env=setup_env, check=True, capture_output=True)
@@ -293,6 +416,8 @@ def main():
         if survivor is not None:
             verify_delivery(consumer, nodes[survivor], accounts, "after the relay kill")
             scenario_statistics(nodes[survivor], accounts)
+            scenario_loss(nodes[survivor], accounts, consumer, redis_dir, redis_url, database_url, setup_env, binary)
+            scenario_drain(nodes[survivor], accounts, redis_dir, redis_url, database_url, drain_events)
         check(not consumer.invalid, f"every entry matched asyncapi.yaml's BrokerEntry and its event schema "
                                     f"({len(consumer.invalid)} did not: {consumer.invalid[:2]})")
         print(f"  info the outside consumer retried {consumer.errors} reads (while Redis was down)")
