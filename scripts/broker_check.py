@@ -362,7 +362,8 @@ def scenario_drain(port, accounts, redis_dir, redis_url, database_url, total):
                 seen.add(fields["id"])
         cursor = batch[-1][0]
     repeats, missing = entries - len(seen), len(wanted - seen)
-    check(drained and missing == 0 and repeats == 0,
+    # Repeats are reported, not failed on: delivery is at least once (a publish retried after a timeout repeats).
+    check(drained and missing == 0,
           f"drain: a backlog of {backlog} events reached the stream {took:.1f} s after Redis restarted "
           f"({backlog / took:.0f} events/s, the relay's reconnect backoff included), {missing} missing, {repeats} repeated")
 

@@ -98,7 +98,7 @@ extension RedisClient {
             guard let name = map["name"]?.string, let pending = map["pending"]?.integer else {
                 throw .unexpectedReply("an XINFO GROUPS item lacks name or pending")
             }
-            return StreamGroupInfo(name: name, lag: map["lag"]?.integer, pending: pending)
+            return StreamGroupInfo(name: name, lag: map["lag"]?.integer, pending: pending, lastDeliveredID: map["last-delivered-id"]?.string ?? "0-0")
         }
     }
 
@@ -113,6 +113,13 @@ extension RedisClient {
         let reply = try await send(RedisCommand("XRANGE", [stream, start, end, "COUNT", String(count)]))
         guard let list = reply.elements else { throw .unexpectedReply("XRANGE did not return a list") }
         return try list.map { entry throws(RedisError) in try StreamEntry(reply: entry) }
+    }
+
+    /// The id of `stream`'s newest entry; nil when it is empty or does not exist.
+    public func newestID(of stream: String) async throws(RedisError) -> String? {
+        let reply = try await send(RedisCommand("XREVRANGE", [stream, "+", "-", "COUNT", "1"]))
+        guard let list = reply.elements else { throw .unexpectedReply("XREVRANGE did not return a list") }
+        return try list.first.map { entry throws(RedisError) in try StreamEntry(reply: entry).id }
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -46,4 +46,14 @@ public struct StreamGroupInfo: Sendable, Equatable {
     public let lag: Int64?
     /// Entries delivered but not yet acknowledged.
     public let pending: Int64
+    /// The id of the newest entry delivered to a member of the group (`0-0` before the first).
+    public let lastDeliveredID: String
+
+    /// A group as `XINFO GROUPS` describes it.
+    public init(name: String, lag: Int64?, pending: Int64, lastDeliveredID: String) {
+        self.name = name
+        self.lag = lag
+        self.pending = pending
+        self.lastDeliveredID = lastDeliveredID
+    }
 }

@@ -246,6 +246,12 @@ struct EventConsumerTests {
             #expect(try await operations.deadLetters(consumer: nil, limit: 10).count == expected)
             for letter in letters { try await operations.dropDeadLetter(letter.id) }
             #expect(try await operations.deadLetters(consumer: nil, limit: 10).isEmpty)
+            for letter in letters {
+                // Dropped means handled: the inbox keeps the event from being applied later (by the missed-event sweep).
+                let inbox = try await count(
+                    "SELECT COUNT(*) AS count FROM consumer_inbox WHERE consumer = 'stats' AND message_id = \(bind: letter.messageID)", in: database)
+                #expect(inbox == 1)
+            }
             await #expect(throws: (any Error).self) { try await operations.dropDeadLetter(letters[0].id) }
             #expect(String(decoding: app.metrics.render(), as: UTF8.self).contains("outcome=\"dead_lettered\""))
         }

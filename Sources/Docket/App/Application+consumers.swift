@@ -28,7 +28,8 @@ func eventTransport(config: DocketConfig, database: DocketDatabase, events: Even
                     broker: broker, processor: processor, deadLetters: deadLetters, settings: config.consumers, metrics: metrics, gate: gate,
                     logger: logger),
                 MissedEventSweeper(
-                    processor: processor, deadLetters: deadLetters, settings: config.consumers, metrics: metrics, gate: gate, logger: logger),
+                    broker: broker, processor: processor, deadLetters: deadLetters, settings: config.consumers, metrics: metrics, gate: gate,
+                    logger: logger),
             ]
         }
 }

@@ -19,6 +19,10 @@ protocol EventBroker: Sendable {
     /// Messages `group` has not finished: never delivered plus delivered but unacknowledged; throws
     /// `BrokerGroupMissing` when the group is gone (the broker lost it), which is never "nothing to do".
     func backlog(of group: String) async throws -> Int
+    /// The position of the stream's newest entry (`BrokerPosition.start` when it is empty or gone).
+    func newestPosition() async throws -> BrokerPosition
+    /// The position of the newest entry handed to a member of `group`; nil when the group is gone.
+    func deliveredPosition(of group: String) async throws -> BrokerPosition?
     /// Closes the broker's connections.
     func close() async
 }

@@ -66,6 +66,23 @@ final class RedisEventBroker: EventBroker {
         return Int((info.lag ?? 0) + info.pending)
     }
 
+    func newestPosition() async throws -> BrokerPosition {
+        guard let id = try await commands.newestID(of: stream) else { return .start }
+        guard let position = BrokerPosition(id) else { throw RedisError.unexpectedReply("the stream entry id \(id) is not <ms>-<n>") }
+        return position
+    }
+
+    func deliveredPosition(of group: String) async throws -> BrokerPosition? {
+        let groups: [StreamGroupInfo]
+        do {
+            groups = try await commands.groups(of: stream)
+        } catch {
+            if case .server(let message) = error, message.hasPrefix("ERR no such key") { return nil }
+            throw error
+        }
+        return groups.first(where: { $0.name == group }).flatMap { BrokerPosition($0.lastDeliveredID) }
+    }
+
     func close() async {
         await commands.close()
         await readers.closeAll()

@@ -37,7 +37,7 @@ final class BrokerConsumerRunner: Service, Sendable {
 
     private func loop() async {
         await gate.wait()
-        let group = "docket-" + processor.name
+        let group = processor.brokerGroup
         var failures = 0
         var groupReady = false
         var reclaimedAt = ContinuousClock.Instant.now

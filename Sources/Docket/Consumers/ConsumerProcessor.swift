@@ -11,6 +11,9 @@ struct ConsumerProcessor: Sendable {
     /// The consumer's name.
     var name: String { consumer.name }
 
+    /// The consumer's group on the broker.
+    var brokerGroup: String { "docket-" + consumer.name }
+
     /// Applies `event` unless the inbox has it; `alongside` runs in the same transaction either way (an offset to
     /// advance). Returns whether the effect was applied now.
     @discardableResult
@@ -19,14 +22,7 @@ struct ConsumerProcessor: Sendable {
     ) async throws -> Bool {
         let consumer = self.consumer
         return try await database.transaction(logger: logger) { sql in
-            let fresh =
-                try await sql.raw(
-                    """
-                    INSERT INTO consumer_inbox (consumer, message_id, processed_at)
-                    VALUES (\(bind: consumer.name), \(bind: event.id), \(bind: Microseconds.now()))
-                    ON CONFLICT (consumer, message_id) DO NOTHING RETURNING message_id
-                    """
-                ).first() != nil
+            let fresh = try await ConsumerInbox.record(event.id, consumer: consumer.name, on: sql)
             if fresh { try await consumer.apply(event, on: sql) }
             try await alongside?(sql)
             return fresh

@@ -6,9 +6,11 @@ import ServiceLifecycle
 /// Makes good, for one of Docket's consumers fed by the broker, the events the broker lost before the consumer read
 /// them (a flush, a restart without persistence, an append-only file that lost its last second, trimming): one node at
 /// a time (a lease) walks each user's published events after the consumer's offset, and an event found in neither the
-/// consumer's inbox nor its dead letters for `ConsumerSettings.missedAfter` is applied from the outbox. The offset then
+/// consumer's inbox nor its dead letters, after the wait and after the consumer's group was handed everything the
+/// stream held when it was first found missing (`MissedEventTracker`), is applied from the outbox. The offset then
 /// moves past every event known to be done, so each walk starts where the last one could prove everything processed.
 final class MissedEventSweeper: Service, Sendable {
+    private let broker: any EventBroker
     private let processor: ConsumerProcessor
     private let deadLetters: DeadLetterStore
     private let settings: ConsumerSettings
@@ -40,8 +42,12 @@ final class MissedEventSweeper: Service, Sendable {
 
     private var leaseName: String { "sweeper-" + processor.name }
 
+    /// How long an event waits before it can count as lost: the setting, but never less than a failing message's
+    /// retries on the broker (so the consumer's own dead-lettering is not raced).
+    private var missedAfter: Duration { max(settings.missedAfter, settings.retryDelay * (settings.maxAttempts + 1)) }
+
     /// How often the sweep runs: often enough that an event is applied soon after it becomes due.
-    private var interval: Duration { min(.seconds(5), max(.milliseconds(250), settings.missedAfter / 4)) }
+    private var interval: Duration { min(.seconds(5), max(.milliseconds(250), missedAfter / 4)) }
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await self.loop() }
@@ -50,8 +56,9 @@ final class MissedEventSweeper: Service, Sendable {
 
     private func loop() async {
         await gate.wait()
-        var tracker = MissedEventTracker(missedAfter: settings.missedAfter)
+        var tracker = MissedEventTracker(missedAfter: missedAfter)
         var cursor: UUID?
+        var cycleStarted = ContinuousClock.now
         var holding = false
         var renewedAt = ContinuousClock.Instant.now - .seconds(3600)
         while !Task.isCancelled {
@@ -60,8 +67,14 @@ final class MissedEventSweeper: Service, Sendable {
                     holding = try await leases.acquire(leaseName, holder: holder, ttl: leaseTTL, logger: logger)
                     renewedAt = .now
                 }
-                if holding { cursor = try await sweep(after: cursor, tracker: &tracker) }
-                tracker.prune(notSeenFor: settings.missedAfter * 4 + .seconds(60), at: .now)
+                if holding {
+                    cursor = try await sweep(after: cursor, tracker: &tracker)
+                    if cursor == nil {
+                        // A sweep over every user ended: what it did not see again was processed meanwhile.
+                        tracker.prune(notSeenSince: cycleStarted)
+                        cycleStarted = .now
+                    }
+                }
             } catch {
                 if Task.isCancelled { return }
                 holding = false
@@ -72,8 +85,8 @@ final class MissedEventSweeper: Service, Sendable {
         }
     }
 
-    /// Walks up to `usersPerRound` users after `cursor` whose published events run past the consumer's offset; returns
-    /// where the next sweep continues (nil: from the first user again).
+    /// Walks up to `usersPerRound` users after `cursor` whose published events run past the consumer's offset, for at
+    /// most a third of the lease; returns where the next sweep continues (nil: from the first user again).
     func sweep(after cursor: UUID?, tracker: inout MissedEventTracker) async throws -> UUID? {
         let name = processor.name
         let after = cursor.map { SQLQueryString("AND s.user_id > \(bind: $0)") } ?? ""
@@ -84,14 +97,25 @@ final class MissedEventSweeper: Service, Sendable {
             WHERE s.published_seq > COALESCE(o.seq, 0) \(after) ORDER BY s.user_id LIMIT \(literal: usersPerRound)
             """
         ).all()
+        guard !rows.isEmpty else { return nil }
+        // Read after the published marks: every event counted published above was appended before `newest`.
+        let view = BrokerView(newest: try await broker.newestPosition(), delivered: try await broker.deliveredPosition(of: processor.brokerGroup))
+        let started = ContinuousClock.now
         var advances: [(owner: UUID, seq: Int64)] = []
         var recovered = 0
+        var reachedUser = cursor
+        var finished = true
         for row in rows {
+            if started.duration(to: .now) >= leaseTTL / 3 {
+                finished = false
+                break
+            }
             let owner = try row.decode(column: "user_id", as: UUID.self)
             let published = try row.decode(column: "published_seq", as: Int64.self)
             let done = try row.decode(column: "done", as: Int64.self)
-            let reached = try await walk(owner, after: done, through: published, tracker: &tracker, recovered: &recovered)
+            let reached = try await walk(owner, after: done, through: published, broker: view, tracker: &tracker, recovered: &recovered)
             if reached > done { advances.append((owner, reached)) }
+            reachedUser = owner
         }
         if !advances.isEmpty {
             try await processor.database.transaction(logger: logger) { [advances] sql in
@@ -103,14 +127,19 @@ final class MissedEventSweeper: Service, Sendable {
                 "the broker lost events before this consumer read them; they were applied from the outbox",
                 metadata: ["consumer": .string(name), "events": "\(recovered)"])
         }
-        let last = try rows.last?.decode(column: "user_id", as: UUID.self)
-        return rows.count == usersPerRound ? last : nil
+        return !finished || rows.count == usersPerRound ? reachedUser : nil
+    }
+
+    /// Where the broker's stream ends and how far the consumer's group has been handed it, read once per sweep.
+    private struct BrokerView {
+        let newest: BrokerPosition
+        let delivered: BrokerPosition?
     }
 
     /// Checks `owner`'s published events after `done` against the inbox and dead letters, applies the due ones from
     /// the outbox, and returns the number up to which every event is done.
     private func walk(
-        _ owner: UUID, after done: Int64, through published: Int64, tracker: inout MissedEventTracker, recovered: inout Int
+        _ owner: UUID, after done: Int64, through published: Int64, broker: BrokerView, tracker: inout MissedEventTracker, recovered: inout Int
     ) async throws -> Int64 {
         let events = try await store.events(of: owner, after: done, through: published, limit: eventsPerUser, logger: logger)
         // Nothing stored after the offset: the rest was purged; nothing is left to check.
@@ -122,7 +151,7 @@ final class MissedEventSweeper: Service, Sendable {
         for stored in events {
             let id = stored.id.lowercased
             var isDone = finished.contains(id)
-            if !isDone, tracker.observe(id, at: .now) == .due {
+            if !isDone, tracker.observe(id, at: .now, newest: broker.newest, delivered: broker.delivered) == .due {
                 isDone = try await recover(stored, tracker: &tracker)
                 if isDone { recovered += 1 }
             }

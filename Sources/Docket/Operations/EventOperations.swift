@@ -53,10 +53,18 @@ public struct EventOperations: Sendable {
         }
     }
 
-    /// Deletes a dead letter; throws when there is none with `id`.
+    /// Deletes a dead letter and records its event as handled in the consumer's inbox, so that nothing (the sweep
+    /// for events the broker lost) applies it later; throws when there is none with `id`.
     public func dropDeadLetter(_ id: UUID) async throws {
+        guard let record = try await deadLetters.find(id, logger: logger) else {
+            throw AdminTaskError("no dead letter \(id.uuidString.lowercased())")
+        }
         let store = deadLetters
-        let existed = try await database.transaction(logger: logger) { sql in try await store.delete(id, on: sql) }
+        let existed = try await database.transaction(logger: logger) { sql in
+            guard try await store.delete(id, on: sql) else { return false }
+            _ = try await ConsumerInbox.record(record.messageID, consumer: record.consumer, on: sql)
+            return true
+        }
         guard existed else { throw AdminTaskError("no dead letter \(id.uuidString.lowercased())") }
     }
 

@@ -139,6 +139,8 @@ struct FailingBroker: EventBroker {
     func acknowledge(_ deliveryIDs: [String], group: String) async throws { try await real.acknowledge(deliveryIDs, group: group) }
     func deliveryCount(of deliveryID: String, group: String) async throws -> Int { try await real.deliveryCount(of: deliveryID, group: group) }
     func backlog(of group: String) async throws -> Int { try await real.backlog(of: group) }
+    func newestPosition() async throws -> BrokerPosition { try await real.newestPosition() }
+    func deliveredPosition(of group: String) async throws -> BrokerPosition? { try await real.deliveredPosition(of: group) }
     func close() async { await real.close() }
 }
 

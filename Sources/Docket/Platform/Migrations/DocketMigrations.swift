@@ -22,5 +22,6 @@ enum DocketMigrations {
         CreateExports(),
         CreateTaskCounts(),
         AddOneUnfinishedSagaIndex(),
+        AddDeadLetterMessageIndex(),
     ]
 }

@@ -55,7 +55,8 @@ struct SQLRateLimitStore: RateLimitStore {
             """
     }
 
-    /// Gives back the token each of `buckets` gave to a request another bucket refused.
+    /// Gives back the token each of `buckets` gave to a request another bucket refused. A request draws on two buckets
+    /// at most, so this updates one row and cannot deadlock with a charge locking rows in key order.
     private static func refund(_ buckets: [RateLimiter.Bucket]) -> SQLQueryString {
         let capacities = buckets.map { SQLQueryString("WHEN \(bind: $0.key) THEN \(bind: Double($0.policy.capacity))") }
         let keys = buckets.map { SQLQueryString("\(bind: $0.key)") }
