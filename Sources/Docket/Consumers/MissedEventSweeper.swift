@@ -27,9 +27,11 @@ final class MissedEventSweeper: Service, Sendable {
     private let eventsPerUser = 500
 
     init(
-        processor: ConsumerProcessor, deadLetters: DeadLetterStore, settings: ConsumerSettings, metrics: DocketMetrics, gate: StartGate,
+        broker: any EventBroker, processor: ConsumerProcessor, deadLetters: DeadLetterStore, settings: ConsumerSettings, metrics: DocketMetrics,
+        gate: StartGate,
         logger: Logger
     ) {
+        self.broker = broker
         self.processor = processor
         self.deadLetters = deadLetters
         self.settings = settings
