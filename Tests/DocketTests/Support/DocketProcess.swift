@@ -88,15 +88,43 @@ struct DocketProcess {
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
+        // The pipes are read on threads of their own, so a command that hangs is killed at its deadline instead of
+        // blocking this thread (one of the cooperative pool's few) for ever.
+        let stdoutDrain = PipeDrain(out.fileHandleForReading)
+        let stderrDrain = PipeDrain(err.fileHandleForReading)
         let deadline = Date().addingTimeInterval(timeout)
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
+        let timedOut = process.isRunning
+        if timedOut {
+            process.terminate()
+            usleep(500_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         process.waitUntilExit()
+        let late = Date().addingTimeInterval(5)
+        let stderr = String(decoding: stderrDrain.data(by: late), as: UTF8.self)
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+            status: process.terminationStatus, stdout: String(decoding: stdoutDrain.data(by: late), as: UTF8.self),
+            stderr: timedOut ? stderr + "\n[killed: still running after \(Int(timeout)) s]" : stderr)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class PipeDrain: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    /// Written by the reading thread before it signals `finished`; read only after that signal.
+    private var read = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            read = handle.readDataToEndOfFile()
+            finished.signal()
+        }
+    }
+
+    /// Everything the pipe carried, once its writers closed it; nothing if that has not happened by `deadline`.
+    func data(by deadline: Date) -> Data {
+        finished.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .success ? read : Data()
     }
 }
 
