@@ -138,6 +138,45 @@ struct MCPTests {
             #expect(afterClose.status == .notFound)
         }
     }
+
+    @Test(
+        "MCP writes draw from the account's write budget, the one REST writes share; a made-up tool name never becomes a label",
+        arguments: TestBackend.all)
+    func writeBudgetAndToolNames(backend: TestBackend) async throws {
+        try await TestApp.make(backend) {
+            $0.auth.writeLimit = RateLimitPolicy(capacity: 5, periodSeconds: 600)
+            $0.server.metricsToken = "metrics-token"
+        }.run { client, database in
+            let owner = try await client.register()
+            _ = try await client.createTask(["title": "over REST"], as: owner)
+            var mcp = MCPTestClient(client, token: owner.accessToken)
+            try await mcp.initialize()
+            var statuses: [Int] = []
+            for index in 0..<8 {
+                let result = try await mcp.tool("create_task", ["title": "over MCP \(index)"])
+                statuses.append(Self.isError(result) ? Self.structured(result)["status"] as? Int ?? 0 : 201)
+            }
+            #expect(statuses == [201, 201, 201, 201, 429, 429, 429, 429])
+            #expect(!Self.isError(try await mcp.tool("list_tasks")), "reads are not writes")
+            let rest = try await client.send(.post, "/api/v1/tasks", json: ["title": "REST again"], headers: owner.bearer)
+            try rest.expectProblem(.tooManyRequests, "rate-limited")
+            let stored = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()!
+                .decode(column: "n", as: Int.self)
+            #expect(stored == 5)
+
+            for index in 0..<30 {
+                let name = "made_up_\(index)_" + String(repeating: "x", count: 300)
+                #expect(Self.isError(try await mcp.tool(name)))
+            }
+            let metrics = try await client.send(.get, "/metrics", headers: [.authorization: "Bearer metrics-token"]).text
+            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("mcp_tool_calls_total{") }
+            #expect(!series.isEmpty && !series.contains { $0.contains("made_up") })
+            #expect(series.contains { $0.contains("tool=\"unknown\"") && $0.hasSuffix(" 30") })
+            let tools = try await database.sql(logger: database.logger).raw("SELECT DISTINCT tool FROM tool_calls").all()
+                .map { try $0.decode(column: "tool", as: String.self) }
+            #expect(Set(tools) == ["create_task", "list_tasks", "unknown"])
+        }
+    }
 }
 
 @Suite("MCP settings")

@@ -54,7 +54,9 @@ func buildHandler(
     let mcp = MCPEndpoint(
         sessions: mcpSessions,
         factory: MCPServerFactory(
-            tools: TaskTools(tasks: tasks, store: taskStore, jobs: jobs), resources: TaskResources(tasks: tasks, store: taskStore),
+            tools: TaskTools(
+                tasks: tasks, store: taskStore, jobs: jobs, rateLimiter: rateLimiter, authSettings: config.auth),
+            resources: TaskResources(tasks: tasks, store: taskStore),
             activity: ToolCallRecorder(database: database, metrics: metrics),
             sessions: mcpSessions, logger: logger),
         authenticator: authenticator, rateLimiter: rateLimiter, authSettings: config.auth, settings: config.mcp, publicURL: config.publicURL,

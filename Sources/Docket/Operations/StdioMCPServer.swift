@@ -40,7 +40,12 @@ public struct StdioMCPServer: Sendable {
         let jobs = JobQueue(store: JobStore(database: database), signal: signal, maxAttempts: config.jobs.maxAttempts)
         let sessions = MCPSessions(idleSeconds: 86_400, maxSessions: 1)
         let factory = MCPServerFactory(
-            tools: TaskTools(tasks: tasks, store: store, jobs: jobs), resources: TaskResources(tasks: tasks, store: store),
+            tools: TaskTools(
+                tasks: tasks, store: store, jobs: jobs,
+                rateLimiter: RateLimiter(
+                    database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: AuditLog(database: database)),
+                authSettings: config.auth),
+            resources: TaskResources(tasks: tasks, store: store),
             activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
         let server = await factory.makeServer(sessionID: "stdio", caller: caller)
         let workers = try jobWorkers(

@@ -43,7 +43,8 @@ struct MCPServerFactory: Sendable {
             let origin = MCPHeaders.origin(of: Server.currentHandlerContext?.httpContext)
             var callLogger = logger
             callLogger[metadataKey: "request_id"] = .string(origin.requestID ?? "-")
-            callLogger[metadataKey: "mcp_tool"] = .string(params.name)
+            let tool = TaskToolCatalog.label(for: params.name)
+            callLogger[metadataKey: "mcp_tool"] = .string(tool)
             let started = ContinuousClock.now
             var outcome = await tools.call(params.name, arguments: params.arguments, caller: caller, origin: origin, logger: callLogger)
             if let jobID = outcome.jobID, let token = params._meta?.progressToken, TaskTools.startsJobs(params.name) {
@@ -62,7 +63,7 @@ struct MCPServerFactory: Sendable {
             await activity.record(
                 ToolCall(
                     userID: caller.id, credential: caller.credential, clientName: client.name, clientVersion: client.version,
-                    sessionID: sessionID, tool: params.name, arguments: params.arguments, outcome: outcome, duration: ContinuousClock.now - started,
+                    sessionID: sessionID, tool: tool, arguments: params.arguments, outcome: outcome, duration: ContinuousClock.now - started,
                     requestID: origin.requestID),
                 logger: callLogger)
             return outcome.result

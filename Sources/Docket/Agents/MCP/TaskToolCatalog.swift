@@ -159,4 +159,8 @@ enum TaskToolCatalog {
 
     /// The catalog entry named `name`.
     static func entry(named name: String) -> Entry? { all.first { $0.tool.name == name } }
+
+    /// How metrics, logs and the activity log name a call to `name`: the tool's name when the catalogue has it, else
+    /// `unknown` (a caller's made-up names never become label values or log fields).
+    static func label(for name: String) -> String { entry(named: name) == nil ? "unknown" : name }
 }

@@ -8,6 +8,9 @@ struct TaskTools: Sendable {
     let tasks: TaskService
     let store: TaskStore
     let jobs: JobQueue
+    /// Charges a write tool to the account's write budget, the one REST's writes draw from.
+    let rateLimiter: RateLimiter
+    let authSettings: AuthSettings
 
     /// What one call did, for the caller and for the activity log.
     struct Outcome: Sendable {
@@ -28,11 +31,15 @@ struct TaskTools: Sendable {
     /// Calls tool `name` with `arguments` as `caller`.
     func call(_ name: String, arguments: [String: Value]?, caller: AuthenticatedUser, origin: RequestOrigin, logger: Logger) async -> Outcome {
         guard let entry = TaskToolCatalog.entry(named: name) else {
-            return Self.failure(AppError.notFound("There is no tool named \(name)."), status: "tool_error")
+            return Self.failure(AppError.notFound("There is no tool named \(name.prefix(100))."), status: "tool_error")
         }
         guard caller.holds(entry.scope) else { return Self.failure(AppError.insufficientScope(entry.scope), status: "denied") }
         var args = ToolArguments(arguments, allowed: entry.arguments)
         do {
+            if entry.scope == .tasksWrite {
+                try await rateLimiter.consume(
+                    [RateLimiter.writeBucket(userID: caller.id, settings: authSettings)], origin: origin, logger: logger)
+            }
             return try await run(name, &args, caller: caller, origin: origin, logger: logger)
         } catch let error as AppError {
             return Self.failure(error, status: "tool_error")

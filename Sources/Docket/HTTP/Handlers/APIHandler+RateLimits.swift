@@ -25,6 +25,6 @@ extension APIHandler {
 
     /// Charges one task write to the caller's write budget (`DOCKET_RATE_LIMIT_WRITES`).
     func chargeWrite(_ caller: AuthenticatedUser) async throws {
-        try await limit([userBucket("writes", userID: caller.id, policy: settings.writeLimit)])
+        try await limit([RateLimiter.writeBucket(userID: caller.id, settings: settings)])
     }
 }

@@ -44,6 +44,18 @@ public struct SMTPMailer: Mailer {
             }
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
         defer { deadline.cancel() }
+        do {
+            try await exchange(message, on: channel, settings: settings)
+        } catch let error as ChannelError {
+            // The server (or the deadline) closed the connection while a command was being written.
+            throw SMTPError("the connection ended during the exchange: \(error)")
+        }
+        logger.info("mail sent", metadata: ["smtp_host": .string(settings.host)])
+    }
+
+    /// The SMTP conversation for `message` on an open connection, then QUIT and close.
+    private func exchange(_ message: MailMessage, on channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, settings: SMTPSettings) async throws {
+        let tls = self.tls
         try await channel.executeThenClose { inbound, outbound in
             var session = SMTPSession(inbound: inbound.makeAsyncIterator(), outbound: outbound)
             try await session.expect(220)
@@ -69,7 +81,6 @@ public struct SMTPMailer: Mailer {
             try await session.expect(250)
             _ = try? await session.command("QUIT", expect: 221)
         }
-        logger.info("mail sent", metadata: ["smtp_host": .string(settings.host)])
     }
 
     static let heloName = "docket.localhost"
