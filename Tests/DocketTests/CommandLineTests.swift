@@ -228,7 +228,7 @@ struct CommandLineTests {
         let process = DocketProcess.make(["serve"], environment: env)
         process.standardOutput = try FileHandle(forWritingTo: logFile)
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try DocketProcess.spawn(process)
         defer { if process.isRunning { process.terminate() } }
 
         // Find the port in the "Docket is listening" log line (a debug build started while the whole suite saturates

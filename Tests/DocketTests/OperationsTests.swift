@@ -149,7 +149,7 @@ struct OperationsTests {
         process.arguments = ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "2", url]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try DocketProcess.spawn(process)
         process.waitUntilExit()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0, let newline = output.lastIndex(of: "\n"), let status = Int(output[output.index(after: newline)...])

@@ -25,7 +25,7 @@ final class SMTPSink: @unchecked Sendable {
             "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate,
         ]
         openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
+        try DocketProcess.spawn(openssl)
         openssl.waitUntilExit()
         port = Int.random(in: 30_000..<50_000)
         process = Process()
@@ -39,7 +39,7 @@ final class SMTPSink: @unchecked Sendable {
         ]
         process.standardInput = input
         process.standardOutput = output
-        try process.run()
+        try DocketProcess.spawn(process)
         let ready = output.fileHandleForReading.availableData
         guard String(decoding: ready, as: UTF8.self).contains("ready") else { throw CocoaError(.fileReadUnknown) }
     }

@@ -21,7 +21,7 @@ struct TLSTests {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try DocketProcess.spawn(process)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "openssl could not make a certificate")
         return (certificate, key)

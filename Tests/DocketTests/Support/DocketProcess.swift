@@ -3,6 +3,15 @@ import Testing
 
 /// The built `docket` executable, run as a real process with its own environment.
 struct DocketProcess {
+    /// Held while a process is spawned: Foundation's `Process.run()` crashed twice in parallel runs (a bad pointer in
+    /// its memmove); spawning one at a time rules out a race between concurrent spawns, so every test spawns here.
+    private static let spawning = NSLock()
+
+    /// Starts `process`, one spawn at a time across the test process.
+    static func spawn(_ process: Process) throws {
+        try spawning.withLock { try process.run() }
+    }
+
     /// `.build/debug/docket` (or `DOCKET_BINARY`), built by `swift build --build-tests`.
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["DOCKET_BINARY"] { return URL(fileURLWithPath: path) }
@@ -41,7 +50,7 @@ struct DocketProcess {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try spawn(process)
         return process
     }
 
@@ -66,7 +75,7 @@ struct DocketProcess {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try spawn(process)
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 let data = out.fileHandleForReading.readDataToEndOfFile()
@@ -85,7 +94,7 @@ struct DocketProcess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
-        try process.run()
+        try spawn(process)
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         // The pipes are read on threads of their own, so a command that hangs is killed at its deadline instead of

@@ -58,7 +58,7 @@ final class RedisInstance: Sendable {
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
-        try process.run()
+        try DocketProcess.spawn(process)
         try output.close()
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning && Date() < deadline { usleep(10_000) }
