@@ -52,7 +52,7 @@ MODES = {
     "default": {},
     # Off only for the *_rl_off comparison rows (#28: limits on must stay within 10% of off); the limiter under load is
     # covered by every other scenario (raised) and by many_users (the default limits), in the same run.
-    "off": {"DOCKET_RATE_LIMIT_ENABLED": "false"},
+    "off": {"DOCKET_RATE_LIMIT_ENABLED": "false"},  # why: the *_rl_off comparison only; raised and many_users load the limiter
 }
 
 
