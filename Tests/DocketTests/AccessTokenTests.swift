@@ -165,6 +165,7 @@ struct AccessTokenTests {
         try await TestApp.make(backend) {
             $0.auth.tokenLimit = RateLimitPolicy(capacity: 3, periodSeconds: 3600)
             $0.auth.tokenUserLimit = RateLimitPolicy(capacity: 4, periodSeconds: 3600)
+            $0.server.metricsToken = "metrics-token"
         }.run { client, database in
             let owner = try await client.register()
             let first = try await client.createAccessToken(["tasks:read"], as: owner)
@@ -177,16 +178,28 @@ struct AccessTokenTests {
             }
             // The refused requests took nothing from the owner's budget: one of its four is left.
             #expect(try await client.send(.get, "/api/v1/tasks", headers: second.bearer).status == .ok)
+            let statementsBefore = try await Self.rateLimitStatements(client)
             let refused = try await client.send(.get, "/api/v1/tasks", headers: second.bearer)
             try refused.expectProblem(.tooManyRequests, "rate-limited")
             #expect(refused.headers[HTTPField.Name("RateLimit-Policy")!] == "\"token-user\";q=4;w=3600")
             guard backend == .postgres else { return }
-            // The second token's own bucket gave its token back when its owner's refused: 2 of 3 left, not 1.
+            // On PostgreSQL the refused request cost one statement for both buckets (none to give a token back)...
+            let statementsAfter = try await Self.rateLimitStatements(client)
+            #expect(statementsAfter == statementsBefore + 1)
+            // ...and the second token's own bucket kept its token when its owner's refused: 2 of 3 left, not 1.
             let row = try await database.sql(logger: database.logger).raw(
                 "SELECT tokens FROM rate_limit_buckets WHERE key = \(bind: "token:" + second.id.lowercased())"
             ).first()
             let tokens = try #require(try row?.decode(column: "tokens", as: Double.self))
             #expect(tokens >= 2 && tokens < 2.1)
         }
+    }
+
+    /// How many rate-limit statements the server has run, from its `/metrics`.
+    private static func rateLimitStatements(_ client: some TestClientProtocol) async throws -> Int {
+        let metrics = try await client.send(.get, "/metrics", headers: [.authorization: "Bearer metrics-token"]).text
+        let prefix = "database_query_duration_seconds_count{operation=\"rate_limit\"} "
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
     }
 }
