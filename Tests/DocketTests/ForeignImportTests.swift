@@ -14,6 +14,12 @@ struct LenientImportJob: Decodable {
         let imported: Int
         let skipped: [ImportProblem]?
         let notes: [ImportProblem]?
+        let skippedCount: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case imported, skipped, notes
+            case skippedCount = "skipped_count"
+        }
     }
 }
 
@@ -52,6 +58,29 @@ struct ForeignImportTests {
             let nothingLeft = try await client.send(
                 .post, "/api/v1/tasks/import", json: ["todoist_csv": "TYPE,CONTENT\ntask,\n"], headers: owner.bearer)
             #expect(try nothingLeft.expectProblem(.unprocessableContent, "validation-failed").pointers.contains("/todoist_csv"))
+        }
+    }
+
+    @Test(
+        "a file with thousands of bad lines gets a reply listing the first 100 problems and counting the rest",
+        arguments: TestBackend.all)
+    func problemListsAreCapped(backend: TestBackend) async throws {
+        try await TestApp.make(backend).run { client, _ in
+            let owner = try await client.register()
+            let badLines = String(repeating: "x,too,many,cells\n", count: 3_000)
+            let strict = try await client.send(
+                .post, "/api/v1/tasks/import", json: ["csv": "title,description\n" + badLines], headers: owner.bearer)
+            let problem = try strict.expectProblem(.unprocessableContent, "validation-failed")
+            #expect(problem.errors?.count == TaskImport.maxListedProblems + 1)
+            #expect(problem.errors?.last?.message == "and 2900 more problems not listed")
+
+            let header = "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE,DURATION,DURATION_UNIT\n"
+            let untitled = String(repeating: "task,,,2,1,Ada (1),,,,,,\n", count: 2_000)
+            let job = try await Self.importJob(["todoist_csv": header + "task,Kept,,1,1,Ada (1),,,,,,\n" + untitled], as: owner, client)
+            #expect(job.state == "succeeded")
+            #expect(job.result?.imported == 1)
+            #expect(job.result?.skipped?.count == TaskImport.maxListedProblems)
+            #expect(job.result?.skippedCount == 2_000)
         }
     }
 

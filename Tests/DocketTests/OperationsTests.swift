@@ -39,7 +39,8 @@ struct OperationsTests {
         }
         let port = Int.random(in: 20_000..<40_000)
         try await TestApp.make(.sqlite) { $0.server.metricsAddress = ("127.0.0.1", port) }.run(.live) { client, _ in
-            try await client.send(.get, "/metrics").expectProblem(.notFound, "not-found")
+            let elsewhere = try await client.send(.get, "/metrics").expectProblem(.notFound, "not-found")
+            #expect(elsewhere.detail?.contains("\(port)") == false, "the 404 does not say where the listener is")
             var separate: (status: Int, body: String)?
             for _ in 0..<50 where separate == nil {
                 separate = try? Self.fetch("http://127.0.0.1:\(port)/metrics")

@@ -17,6 +17,15 @@ struct ImportTasksJob: JobHandler {
         /// Rows a lenient import left out, and why; rows it changed to carry them over.
         let skipped: [ImportProblem]?
         let notes: [ImportProblem]?
+        /// All rows left out and changed; the lists above hold at most `TaskImport.maxListedProblems` of each.
+        let skippedCount: Int?
+        let notesCount: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case imported, skipped, notes
+            case skippedCount = "skipped_count"
+            case notesCount = "notes_count"
+        }
     }
 
     func run(_ job: JobRecord, context: JobContext) async throws -> String {
@@ -45,6 +54,9 @@ struct ImportTasksJob: JobHandler {
             }
             next = end
         }
-        return String(decoding: try JSONEncoder().encode(Outcome(imported: plan.rows.count, skipped: plan.skipped, notes: plan.notes)), as: UTF8.self)
+        let outcome = Outcome(
+            imported: plan.rows.count, skipped: plan.skipped, notes: plan.notes, skippedCount: plan.skippedCount,
+            notesCount: plan.notesCount)
+        return String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
     }
 }

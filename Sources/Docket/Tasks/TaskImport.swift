@@ -13,6 +13,9 @@ struct TaskImport: Codable, Sendable {
 
     /// The most tasks one import may hold.
     static let maxRows = 5_000
+    /// The most problems one reply or job result lists; the rest are counted (`skippedCount`, `notesCount`, or a last
+    /// "… more" entry in a 422), so a hostile file cannot make a reply as large as itself.
+    static let maxListedProblems = 100
     /// The columns a CSV import may have (a header line names them; `title` is required).
     static let csvColumns = ["title", "description", "status", "priority", "due_date"]
 
@@ -21,6 +24,9 @@ struct TaskImport: Codable, Sendable {
     var skipped: [ImportProblem]? = nil
     /// What a lenient import changed to carry a row over (a dropped date, a defaulted priority).
     var notes: [ImportProblem]? = nil
+    /// How many rows were left out and how many changed, when the lists above hold only the first of them.
+    var skippedCount: Int? = nil
+    var notesCount: Int? = nil
 
     /// Checks each task with the same rules as `POST /api/v1/tasks`; `pointer` names where row `n` came from.
     init(_ tasks: [NewTask], pointer: (Int) -> String) throws {
@@ -40,6 +46,13 @@ struct TaskImport: Codable, Sendable {
         }
         try CredentialRules.check(errors)
         self.rows = rows
+    }
+
+    /// The first `maxListedProblems` of `errors`, then one entry at `pointer` counting the rest.
+    static func capped(_ errors: [FieldError], pointer: String) -> [FieldError] {
+        guard errors.count > maxListedProblems else { return errors }
+        let more = errors.count - maxListedProblems
+        return Array(errors.prefix(maxListedProblems)) + [FieldError(pointer: pointer, message: "and \(more) more problems not listed")]
     }
 
     /// The rows of another tool's export that pass the rules of `POST /api/v1/tasks`; the others are left out and
@@ -73,8 +86,10 @@ struct TaskImport: Codable, Sendable {
                     })
         }
         self.rows = rows
-        self.skipped = skipped
-        self.notes = notes
+        self.skipped = Array(skipped.prefix(Self.maxListedProblems))
+        self.notes = Array(notes.prefix(Self.maxListedProblems))
+        self.skippedCount = skipped.count
+        self.notesCount = notes.count
     }
 
     /// Tasks from CSV text with a header line; each later line is one task (empty cells are absent values).
@@ -107,7 +122,7 @@ struct TaskImport: Codable, Sendable {
                     title: value("title") ?? "", description: value("description"), status: status ?? nil, priority: priority ?? nil,
                     dueDate: value("due_date")))
         }
-        try CredentialRules.check(errors)
+        try CredentialRules.check(capped(errors, pointer: "/csv"))
         return try TaskImport(tasks) { "/csv/line \($0 + 2)" }
     }
 }
