@@ -162,7 +162,7 @@ struct EventTests {
             for index in 0..<3 { _ = try await client.createTask(["title": .string("before \(index)")], as: owner) }
             let feed = try Self.feed(app, database)
             let ownerID = UUID(uuidString: owner.user.id)!
-            let stream = try await feed.open(owner: ownerID, after: 1, types: nil, logger: database.logger)
+            let stream = try await feed.open(owner: ownerID, after: 1, types: nil, watch: .never, logger: database.logger)
             let writer = Task {
                 for index in 0..<20 { _ = try await client.createTask(["title": .string("live \(index)")], as: owner) }
             }
@@ -172,7 +172,7 @@ struct EventTests {
                 switch item {
                 case .event(let event): seen.append(event.seq)
                 case .heartbeat: heartbeats += 1
-                case .opened: break
+                case .opened, .credentialEnded: break
                 }
                 if seen.count == 22 { break }
             }
@@ -192,9 +192,11 @@ struct EventTests {
             let owner = try await client.register()
             let ownerID = UUID(uuidString: owner.user.id)!
             let feed = try Self.feed(app, database, streamsPerUser: 2, bufferSize: 4)
-            let first = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
-            let second = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
-            await #expect(throws: AppError.self) { _ = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger) }
+            let first = try await feed.open(owner: ownerID, after: 0, types: nil, watch: .never, logger: database.logger)
+            let second = try await feed.open(owner: ownerID, after: 0, types: nil, watch: .never, logger: database.logger)
+            await #expect(throws: AppError.self) {
+                _ = try await feed.open(owner: ownerID, after: 0, types: nil, watch: .never, logger: database.logger)
+            }
             // The first stream's client reads its opening and then stops: the buffer of four fills, stays full past the
             // stall timeout, and the stream ends.
             var reader = first.makeAsyncIterator()
@@ -212,7 +214,7 @@ struct EventTests {
             #expect(received < 10)
             // Its slot is free again; a stream that catches up at full speed is never cut, however far behind it starts.
             try await Task.sleep(for: .milliseconds(100))
-            let catchingUp = try await feed.open(owner: ownerID, after: 0, types: nil, logger: database.logger)
+            let catchingUp = try await feed.open(owner: ownerID, after: 0, types: nil, watch: .never, logger: database.logger)
             var replayed: [Int64] = []
             for try await item in catchingUp {
                 if case .event(let event) = item { replayed.append(event.seq) }
@@ -230,7 +232,7 @@ struct EventTests {
             let owner = try await client.register()
             let ownerID = UUID(uuidString: owner.user.id)!
             let feed = try Self.feed(app, database)
-            let stream = try await feed.open(owner: ownerID, after: nil, types: nil, logger: database.logger)
+            let stream = try await feed.open(owner: ownerID, after: nil, types: nil, watch: .never, logger: database.logger)
             var iterator = stream.makeAsyncIterator()
             guard case .opened(let start) = try await iterator.next() else {
                 Issue.record("a stream starts with its position")
@@ -241,7 +243,7 @@ struct EventTests {
             #expect(feed.hub.openCount == 0)
             while try await iterator.next() != nil {}  // ends without an error
             // A stream whose body is never read gives its place back when dropped.
-            _ = try await feed.open(owner: ownerID, after: nil, types: nil, logger: database.logger)
+            _ = try await feed.open(owner: ownerID, after: nil, types: nil, watch: .never, logger: database.logger)
             #expect(feed.hub.openCount == 0)
         }
     }

@@ -9,7 +9,8 @@ struct AccountService: Sendable {
     let users: UserStore
     let refreshTokens: RefreshTokenStore
     let sessions: SessionStore
-    let personalTokens: PersonalAccessTokenStore
+    /// Revokes personal access tokens and disables webhooks when every session ends.
+    let lockdown: AccountLockdown
     let hasher: any PasswordHashing
     let audit: AuditLog
     let metrics: DocketMetrics
@@ -89,17 +90,18 @@ struct AccountService: Sendable {
     /// Sets a new (already checked) password and signs out every session.
     func replacePassword(of user: UserModel, with password: String, logger: Logger) async throws {
         user.passwordHash = try await hasher.hash(password)
-        try await endAllSessions(of: user, logger: logger)
+        try await endAllSessions(of: user, because: .passwordChanged, logger: logger)
     }
 
-    /// Revokes every refresh token, every access token issued until now and every personal access token.
-    func endAllSessions(of user: UserModel, logger: Logger) async throws {
+    /// Revokes every refresh token, every access token issued until now and every personal access token, and
+    /// disables the account's webhooks (`AccountLockdown`).
+    func endAllSessions(of user: UserModel, because reason: AccountLockdown.Reason, logger: Logger) async throws {
         _ = try await sessions.revokeAll(userID: user.id!, logger: logger)
         if try await refreshTokens.revokeAll(userID: user.id!, logger: logger) > 0 { metrics.familyRevoked(cause: "all_sessions") }
-        try await personalTokens.revokeAll(owner: user.id!, logger: logger)
         user.tokensValidAfter = Date()
         try await users.save(user, logger: logger)
         statusChanged(user.id!)
+        try await lockdown.apply(to: user.id!, because: reason, logger: logger)
     }
 
     /// Deactivates (or reactivates) an account; deactivation signs out every session. Nothing happens when it already is.
@@ -118,7 +120,7 @@ struct AccountService: Sendable {
         if active {
             statusChanged(user.id!)
         } else {
-            try await endAllSessions(of: user, logger: logger)
+            try await endAllSessions(of: user, because: .deactivated, logger: logger)
         }
         await audit.record(
             active ? .accountReactivated : .accountDeactivated, userID: user.id, actor: actor, origin: origin, details: note, logger: logger)

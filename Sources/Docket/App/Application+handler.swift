@@ -30,7 +30,8 @@ func buildHandler(
     let users = UserStore(database: database)
     let refreshTokens = RefreshTokenStore(database: database, lifetime: TimeInterval(config.auth.refreshTokenTTL))
     let accounts = AccountService(
-        users: users, refreshTokens: refreshTokens, sessions: sessionStore, personalTokens: personalTokenStore, hasher: hasher, audit: audit,
+        users: users, refreshTokens: refreshTokens, sessions: sessionStore, lockdown: events.lockdown(database: database, audit: audit),
+        hasher: hasher, audit: audit,
         metrics: metrics,
         outbox: events.outbox,
         statusChanged: { [authenticator, outbox = events.outbox, logger] id in

@@ -34,11 +34,23 @@ struct EventComponents: Sendable {
     /// The resolver webhooks use (the system's, off the event loops).
     var resolver: HostResolver { HostResolver(threads: resolverThreads) }
 
+    /// What disables a webhook and announces it.
+    func disabler(database: DocketDatabase, audit: AuditLog) -> WebhookDisabler {
+        WebhookDisabler(store: webhookStore, database: database, outbox: outbox, audit: audit)
+    }
+
+    /// What ends an account's personal access tokens and webhooks when its sign-ins are in doubt.
+    func lockdown(database: DocketDatabase, audit: AuditLog) -> AccountLockdown {
+        AccountLockdown(
+            personalTokens: PersonalAccessTokenStore(database: database), webhooks: webhookStore,
+            disabler: disabler(database: database, audit: audit))
+    }
+
     /// The handler that delivers webhooks.
     func deliveryJob(database: DocketDatabase, audit: AuditLog) throws -> DeliverWebhookJob {
         DeliverWebhookJob(
             store: webhookStore, client: try WebhookClient(), resolver: resolver, policy: policy, timeout: settings.webhookTimeout,
-            disabler: WebhookDisabler(store: webhookStore, database: database, outbox: outbox, audit: audit),
+            disabler: disabler(database: database, audit: audit),
             retrySchedule: settings.webhookRetry, userAgent: "Docket-Webhooks/\(DocketVersion.current)")
     }
 }

@@ -55,6 +55,20 @@ final class Authenticator: Sendable {
         }
     }
 
+    /// A watch on `authorization` for a connection it opened, asked every authentication cache lifetime (at least 1 s).
+    func watch(authorization: String?, origin: RequestOrigin, logger: Logger) -> CredentialWatch {
+        CredentialWatch(interval: .seconds(max(1, cacheTTL))) { [self] in
+            do {
+                _ = try await verify(authorization: authorization, origin: origin, logger: logger)
+                return true
+            } catch is TokenRejection {
+                return false
+            } catch {
+                return true
+            }
+        }
+    }
+
     private func verify(authorization: String?, origin: RequestOrigin, logger: Logger) async throws -> AuthenticatedUser {
         guard let authorization, !authorization.isEmpty else { throw TokenRejection.missing }
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw TokenRejection.malformed }

@@ -66,6 +66,8 @@ struct SessionService: Sendable {
         case .reused(let userID, let familyID, let revoked):
             sessionEnded(familyID)
             metrics.familyRevoked(cause: "reuse")
+            // The token may be stolen: what outlives a sign-in (personal access tokens, webhooks) ends with it.
+            try await accounts.lockdown.apply(to: userID, because: .refreshTokenReused, logger: logger)
             await audit.record(
                 .refreshTokenReused, userID: userID, origin: origin, details: "session revoked (\(revoked) live token(s))", logger: logger)
             throw AppError.unauthorized("The refresh token was already used; this session is now signed out.", invalidToken: true)
@@ -93,7 +95,7 @@ struct SessionService: Sendable {
     /// Signs the account out of every session, on every device.
     func logoutEverywhere(userID: UUID, origin: RequestOrigin, logger: Logger) async throws {
         let user = try await accounts.account(id: userID, logger: logger)
-        try await accounts.endAllSessions(of: user, logger: logger)
+        try await accounts.endAllSessions(of: user, because: .signedOutEverywhere, logger: logger)
         await audit.record(.loggedOutEverywhere, userID: userID, origin: origin, logger: logger)
     }
 

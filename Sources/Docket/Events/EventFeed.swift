@@ -14,6 +14,8 @@ struct EventFeed: Sendable {
         case opened(after: Int64)
         case event(StoredEvent)
         case heartbeat
+        /// The last item of a stream whose credential ended (signed out, revoked, expired, deactivated).
+        case credentialEnded
     }
 
     /// Raised to end a stream whose client reads too slowly (its buffer stayed full); it resumes with its last id.
@@ -88,8 +90,9 @@ struct EventFeed: Sendable {
     let settings: EventSettings
 
     /// Checks the caller may open a feed (410 for a resume point that cannot be honoured, 429 at the cap) and opens it.
-    /// Without `after` the feed starts with the next event to commit.
-    func open(owner: UUID, after: Int64?, types: Set<String>?, logger: Logger) async throws -> Stream {
+    /// Without `after` the feed starts with the next event to commit. The feed ends with `.credentialEnded` once
+    /// `watch` says the credential that opened it no longer holds.
+    func open(owner: UUID, after: Int64?, types: Set<String>?, watch: CredentialWatch, logger: Logger) async throws -> Stream {
         let start: Int64
         if let after {
             start = after
@@ -108,8 +111,8 @@ struct EventFeed: Sendable {
                     do {
                         try await cancelWhenGracefulShutdown {
                             try await Self.follow(
-                                subscription, from: start, types: types, store: store, hub: hub, settings: settings, into: continuation,
-                                flow: flow, logger: logger)
+                                subscription, from: start, types: types, store: store, hub: hub, settings: settings, watch: watch,
+                                into: continuation, flow: flow, logger: logger)
                         }
                         continuation.finish()
                     } catch {
@@ -133,7 +136,7 @@ struct EventFeed: Sendable {
     /// timeout ends the stream (so a stream catching up at its client's pace is never cut, a stalled one is).
     private static func follow(
         _ subscription: EventHub.Subscription, from start: Int64, types: Set<String>?, store: EventStore, hub: EventHub,
-        settings: EventSettings,
+        settings: EventSettings, watch: CredentialWatch,
         into continuation: AsyncThrowingStream<Item, any Error>.Continuation, flow: Flow, logger: Logger
     ) async throws {
         let heartbeat = settings.heartbeat
@@ -151,9 +154,15 @@ struct EventFeed: Sendable {
             lastSent = ContinuousClock.now
         }
         try await send(.opened(after: start))
+        var nextCheck = ContinuousClock.now + watch.interval
         while !Task.isCancelled {
-            // Closed by the hub (the account was signed out everywhere, deactivated, or a token was revoked).
-            guard hub.isOpen(subscription) else { return }
+            // Closed by the hub (the account was signed out everywhere, deactivated, or a token was revoked), or the
+            // credential that opened the feed no longer holds (this session signed out, the token expired, ...).
+            guard hub.isOpen(subscription) else { return try await send(.credentialEnded) }
+            if ContinuousClock.now >= nextCheck {
+                guard await watch.holds() else { return try await send(.credentialEnded) }
+                nextCheck = ContinuousClock.now + watch.interval
+            }
             let batch = try await store.events(of: subscription.owner, after: last, limit: 200, logger: logger)
             for event in batch {
                 last = event.seq
@@ -161,7 +170,8 @@ struct EventFeed: Sendable {
             }
             if batch.count == 200 { continue }
             if ContinuousClock.now - lastSent >= heartbeat { try await send(.heartbeat) }
-            await subscription.signal.wait(upTo: min(heartbeat, .seconds(5)))
+            let untilCheck = max(.milliseconds(10), nextCheck - ContinuousClock.now)
+            await subscription.signal.wait(upTo: min(heartbeat, .seconds(5), untilCheck))
         }
     }
 }

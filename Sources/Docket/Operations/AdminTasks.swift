@@ -13,13 +13,14 @@ public struct AdminTasks: Sendable {
         self.config = config
         self.logger = logger
         // One process, no cache of account status to forget; hashing on the calling thread is right for one command.
+        let events = EventComponents(config: config, database: database, jobSignal: WakeSignal())
+        let audit = AuditLog(database: database)
         self.accounts = AccountService(
             users: UserStore(database: database), refreshTokens: RefreshTokenStore(database: database, lifetime: 0),
             sessions: SessionStore(database: database, maxAge: TimeInterval(config.auth.sessionMaxAge)),
-            personalTokens: PersonalAccessTokenStore(database: database),
-            hasher: ImmediatePasswordHasher(parameters: config.auth.argon2), audit: AuditLog(database: database),
-            metrics: DocketMetrics(), outbox: EventComponents(config: config, database: database, jobSignal: WakeSignal()).outbox,
-            statusChanged: { _ in })
+            lockdown: events.lockdown(database: database, audit: audit),
+            hasher: ImmediatePasswordHasher(parameters: config.auth.argon2), audit: audit,
+            metrics: DocketMetrics(), outbox: events.outbox, statusChanged: { _ in })
     }
 
     /// Where the CLI's changes come from, in the audit log.

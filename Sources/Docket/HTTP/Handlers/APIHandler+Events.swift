@@ -12,7 +12,10 @@ extension APIHandler {
         // The raw header: the generated layer reads an undecodable value (say, a stray `%`) as absent.
         let header = try request.head.headerFields[HTTPField.Name("Last-Event-ID")!] ?? input.headers.lastEventID
         let after = try Self.lastEventID(header) ?? input.query.after
-        let wantsStream = input.headers.accept.contains { $0.contentType == .textEventStream }
+        // Without an Accept header the generated layer lists every type; such a client gets the JSON page, not a
+        // stream that never ends.
+        let askedForAStream = try request.head.headerFields[.accept] != nil
+        let wantsStream = askedForAStream && input.headers.accept.contains { $0.contentType == .textEventStream }
         guard wantsStream else {
             let limit = input.query.limit ?? 100
             guard (1...500).contains(limit) else { throw AppError(.badRequest, "limit must be between 1 and 500.") }
@@ -26,7 +29,9 @@ extension APIHandler {
                 of: caller.id, after: start, through: head, limit: limit, types: types, logger: requestLogger)
             return .ok(.init(body: .json(.init(items: try events.map(Components.Schemas.Event.init), lastSeq: head))))
         }
-        let stream = try await events.open(owner: caller.id, after: after, types: types, logger: requestLogger)
+        let watch = authenticator.watch(
+            authorization: try request.head.headerFields[.authorization], origin: try request.origin, logger: requestLogger)
+        let stream = try await events.open(owner: caller.id, after: after, types: types, watch: watch, logger: requestLogger)
         let frames = stream.map { item in ServerSentEvents.frame(item) }
         return .ok(.init(body: .textEventStream(HTTPBody(frames, length: .unknown, iterationBehavior: .single))))
     }

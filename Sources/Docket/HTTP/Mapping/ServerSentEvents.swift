@@ -8,6 +8,8 @@ enum ServerSentEvents {
         case .opened(let after): ArraySlice("retry: 2000\nid: \(after)\n: connected\n\n".utf8)
         case .heartbeat: ArraySlice(": heartbeat\n\n".utf8)
         case .event(let event): ArraySlice("id: \(event.seq)\nevent: \(event.type)\ndata: \(event.envelope)\n\n".utf8)
+        // The stream ends after this; a reconnect with the same credential is a 401.
+        case .credentialEnded: ArraySlice(": credential ended\n\n".utf8)
         }
     }
 }

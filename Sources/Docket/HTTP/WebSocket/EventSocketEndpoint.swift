@@ -100,11 +100,16 @@ struct EventSocketEndpoint: Sendable {
         }
         let caller = try await refusing(4401) { try await authenticator.authenticate(authorization: authorization, origin: origin, logger: logger) }
         guard caller.holds(.tasksRead) else { throw Refusal(code: 4403, reason: "the token lacks the tasks:read scope") }
-        let stream = try await refusing(0) { try await feed.open(owner: caller.id, after: after, types: types, logger: logger) }
+        let watch = authenticator.watch(authorization: authorization, origin: origin, logger: logger)
+        let stream = try await refusing(0) { try await feed.open(owner: caller.id, after: after, types: types, watch: watch, logger: logger) }
         for try await item in stream {
-            if case .event(let event) = item { try await outbound.write(.text(event.envelope)) }
+            switch item {
+            case .event(let event): try await outbound.write(.text(event.envelope))
+            case .credentialEnded: throw Refusal(code: 4401, reason: "the credential that opened this feed ended; sign in again")
+            case .opened, .heartbeat: break
+            }
         }
-        // The feed ends only when the server shuts down.
+        // Otherwise the feed ends only when the server shuts down.
         try? await outbound.close(.goingAway, reason: "the server is shutting down")
     }
 
