@@ -44,7 +44,7 @@ struct AgentActivityTests {
         _ database: DocketDatabase, user: String, token: String? = nil, tool: String, arguments: [String: Value], failed: Bool = false
     ) async {
         let credential: AuthenticatedUser.Credential =
-            token.map { .personalAccessToken(id: UUID(uuidString: $0)!, scopes: [.tasksRead]) } ?? .session
+            token.map { .personalAccessToken(id: UUID(uuidString: $0)!, scopes: [.tasksRead]) } ?? .session(id: UUID())
         let outcome =
             failed
             ? TaskTools.failure(AppError.notFound("No such task."), status: "tool_error")

@@ -127,4 +127,54 @@ struct CredentialReachTests {
             }
         }
     }
+
+    @Test(
+        "creating a personal access token or a webhook needs a recent sign-in with the password; a refresh is not one",
+        arguments: TestBackend.all)
+    func recentSignIn(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) { $0.events.webhookAllowedTargets = [TargetRange("127.0.0.1/32:9")!] }
+        try await app.run { client, database in
+            let owner = try await client.register()
+            _ = try await client.createAccessToken(["tasks:read"], as: owner)
+            // The sign-in is now an hour old (the default window is 10 minutes).
+            try await database.sql(logger: database.logger).raw(
+                "UPDATE sessions SET created_at = \(bind: Date().addingTimeInterval(-3600)) WHERE user_id = \(bind: UUID(uuidString: owner.user.id)!)"
+            ).run()
+            let body = JSONObject(["name": "late", "scopes": .array(["tasks:read"]), "expires_in_days": 30])
+            try await client.send(.post, "/api/v1/tokens", json: body, headers: owner.bearer)
+                .expectProblem(.forbidden, "recent-sign-in-required")
+            try await client.send(.post, "/api/v1/webhooks", json: ["url": "http://127.0.0.1:9/"], headers: owner.bearer)
+                .expectProblem(.forbidden, "recent-sign-in-required")
+            let refreshed = try await client.refresh(owner.refreshToken).decode(TokenPairBody.self)
+            try await client.send(.post, "/api/v1/tokens", json: body, headers: refreshed.bearer)
+                .expectProblem(.forbidden, "recent-sign-in-required")
+            #expect(try await client.send(.get, "/api/v1/tokens", headers: refreshed.bearer).decode(AccessTokenListBody.self).items.count == 1)
+            let again = try await client.login(email: owner.user.email).decode(TokenPairBody.self)
+            #expect(try await client.send(.post, "/api/v1/tokens", json: body, headers: again.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/v1/webhooks", json: ["url": "http://127.0.0.1:9/"], headers: again.bearer).status == .created)
+        }
+    }
+
+    @Test(
+        "an MCP session opened with a sign-in is bound to that sign-in and draws from the agent rate limits",
+        arguments: TestBackend.all)
+    func mcpWithASignIn(backend: TestBackend) async throws {
+        try await TestApp.make(backend) { $0.auth.tokenLimit = RateLimitPolicy(capacity: 4, periodSeconds: 3600) }.run { client, _ in
+            let owner = try await client.register()
+            var mcp = MCPTestClient(client, token: owner.accessToken)
+            try await mcp.initialize()  // two requests
+            _ = try await mcp.call("tools/list")  // three
+            let other = try await client.login(email: owner.user.email).decode(TokenPairBody.self)
+            var intruder = MCPTestClient(client, token: other.accessToken)
+            intruder.sessionID = mcp.sessionID
+            let borrowed = try await client.executeRequest(
+                uri: "/mcp", method: .post, headers: intruder.headers, body: .init(string: #"{"jsonrpc":"2.0","id":9,"method":"tools/list"}"#))
+            #expect(borrowed.status == .forbidden, "another sign-in of the same account cannot use the session")
+            _ = try await mcp.call("tools/list")  // four
+            let limited = try await client.executeRequest(
+                uri: "/mcp", method: .post, headers: mcp.headers, body: .init(string: #"{"jsonrpc":"2.0","id":10,"method":"tools/list"}"#))
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[HTTPField.Name("RateLimit-Policy")!] == "\"session\";q=4;w=3600")
+        }
+    }
 }

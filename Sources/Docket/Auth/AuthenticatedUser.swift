@@ -8,10 +8,17 @@ struct AuthenticatedUser: Sendable {
     /// How the caller proved who they are.
     let credential: Credential
 
-    /// A signed-in session's access token, or a personal access token limited to its scopes.
+    /// A signed-in session's access token (with the session's id, `sid`), or a personal access token limited to its
+    /// scopes.
     enum Credential: Sendable, Equatable {
-        case session
+        case session(id: UUID)
         case personalAccessToken(id: UUID, scopes: Set<TokenScope>)
+    }
+
+    /// The sign-in session behind a session access token (nil for a personal access token).
+    var sessionID: UUID? {
+        guard case .session(let id) = credential else { return nil }
+        return id
     }
 
     /// Whether the credential allows what `scope` names (a session allows everything a user may do).

@@ -90,7 +90,7 @@ final class Authenticator: Sendable {
         }
         // A token of a session that was signed out (or revoked by reuse detection, or past its absolute lifetime) is dead.
         guard try await sessionIsLive(verified.sessionID, of: userID, logger: logger) else { throw TokenRejection.revoked }
-        return AuthenticatedUser(id: userID, role: status.role, credential: .session)
+        return AuthenticatedUser(id: userID, role: status.role, credential: .session(id: verified.sessionID))
     }
 
     private func status(of userID: UUID, logger: Logger) async throws -> AccountStatus {

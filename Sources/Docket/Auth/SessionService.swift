@@ -99,6 +99,19 @@ struct SessionService: Sendable {
         await audit.record(.loggedOutEverywhere, userID: userID, origin: origin, logger: logger)
     }
 
+    /// Refuses (403 `recent-sign-in-required`) unless `caller` signed in with the password within `seconds`: a session
+    /// opened by login or registration counts, a refresh does not, and a personal access token never does.
+    func requireRecentSignIn(_ caller: AuthenticatedUser, within seconds: Int, logger: Logger) async throws {
+        var signedIn: Date?
+        if let sessionID = caller.sessionID { signedIn = try await sessionStore.signedInAt(sessionID, userID: caller.id, logger: logger) }
+        guard let signedIn, Date().timeIntervalSince(signedIn) <= TimeInterval(seconds) else {
+            throw AppError(
+                .recentSignInRequired,
+                "This needs a sign-in with your password in the last \(seconds / 60) minutes: sign in again (POST /api/v1/auth/login) "
+                    + "and retry with the new access token.")
+        }
+    }
+
     /// Opens a new session: its first refresh token and an access token bound to it.
     private func signIn(_ user: UserModel, logger: Logger) async throws -> SignedIn {
         let session = try await sessionStore.open(userID: user.id!, logger: logger)

@@ -37,6 +37,13 @@ struct SessionStore: Sendable {
         return Status(userID: try row.decode(column: "user_id", as: UUID.self), live: !revoked && expiresAt > now)
     }
 
+    /// When the session was opened (the password was entered), or nil for no such session of `userID`.
+    func signedInAt(_ id: UUID, userID: UUID, logger: Logger) async throws -> Date? {
+        try await database.sql(logger: logger).select().column("created_at").from("sessions")
+            .where("id", .equal, SQLBind(id)).where("user_id", .equal, SQLBind(userID)).first()?
+            .decode(column: "created_at", as: Date.self)
+    }
+
     /// Revokes one session; true when it was live.
     @discardableResult
     func revoke(_ id: UUID, on sql: (any SQLDatabase)? = nil, logger: Logger) async throws -> Bool {

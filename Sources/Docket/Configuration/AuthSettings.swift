@@ -10,6 +10,9 @@ import Foundation
 ///   a refresh token not used within it expires (idle expiry).
 /// - `DOCKET_SESSION_MAX_AGE` (seconds, default 2592000 = 30 days): a session ends this long after sign-in however
 ///   often it is refreshed (absolute expiry); then the user signs in again.
+/// - `DOCKET_RECENT_SIGN_IN_SECONDS` (default 600): creating a personal access token or a webhook needs a session
+///   signed in with the password at most this long ago (a refresh does not count), so a stolen access token alone
+///   cannot mint a long-lived credential.
 /// - `DOCKET_AUTH_CACHE_TTL` (seconds, default 5): how long a node trusts its cached view of an account's
 ///   active state and role; the upper bound for a deactivation or logout-all to reach other nodes.
 /// - `DOCKET_ARGON2_MEMORY_KIB` (default 19456), `DOCKET_ARGON2_ITERATIONS` (default 2), `DOCKET_ARGON2_PARALLELISM` (default 1).
@@ -32,6 +35,7 @@ public struct AuthSettings: Sendable {
     public var accessTokenTTL: Int = 900
     public var refreshTokenTTL: Int = 1_209_600
     public var sessionMaxAge: Int = 2_592_000
+    public var recentSignInSeconds: Int = 600
     public var cacheTTL: Int = 5
     public var argon2: Argon2Parameters = .owasp
     public var hashConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -64,6 +68,7 @@ extension EnvironmentReader {
         settings.refreshTokenTTL = try integer("DOCKET_REFRESH_TOKEN_TTL", default: settings.refreshTokenTTL, in: 60...31_536_000)
         settings.sessionMaxAge = try integer("DOCKET_SESSION_MAX_AGE", default: settings.sessionMaxAge, in: 60...31_536_000)
         settings.cacheTTL = try integer("DOCKET_AUTH_CACHE_TTL", default: 5, in: 0...300)
+        settings.recentSignInSeconds = try integer("DOCKET_RECENT_SIGN_IN_SECONDS", default: 600, in: 60...86_400)
         settings.argon2 = Argon2Parameters(
             memoryKiB: UInt32(try integer("DOCKET_ARGON2_MEMORY_KIB", default: 19_456, in: 8...4_194_304)),
             iterations: UInt32(try integer("DOCKET_ARGON2_ITERATIONS", default: 2, in: 1...100)),

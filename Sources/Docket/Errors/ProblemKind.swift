@@ -18,6 +18,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
     case internalError = "internal"
     case serviceUnavailable = "service-unavailable"
     case outcomeUnknown = "outcome-unknown"
+    case recentSignInRequired = "recent-sign-in-required"
 
     /// The `type` member of the problem document.
     public var typeURI: String { "urn:docket:problem:\(rawValue)" }
@@ -41,6 +42,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .internalError: .internalServerError
         case .serviceUnavailable: .serviceUnavailable
         case .outcomeUnknown: .gatewayTimeout
+        case .recentSignInRequired: .forbidden
         }
     }
 
@@ -63,6 +65,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .internalError: "Internal server error"
         case .serviceUnavailable: "Service unavailable"
         case .outcomeUnknown: "Outcome unknown"
+        case .recentSignInRequired: "Recent sign-in required"
         }
     }
 

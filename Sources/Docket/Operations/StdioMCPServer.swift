@@ -26,7 +26,7 @@ public struct StdioMCPServer: Sendable {
         }
         let caller = AuthenticatedUser(
             id: user.id!, role: user.userRole,
-            credential: readOnly ? .personalAccessToken(id: UUID(), scopes: [.tasksRead, .profileRead]) : .session)
+            credential: readOnly ? .personalAccessToken(id: UUID(), scopes: [.tasksRead, .profileRead]) : .session(id: UUID()))
         let metrics = DocketMetrics()
         let keyFile = try SigningKeyFile.loadOrCreate(config: config, logger: logger)
         let store = TaskStore(database: database, metrics: metrics)

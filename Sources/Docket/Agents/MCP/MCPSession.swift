@@ -14,10 +14,11 @@ struct MCPSession: Sendable {
     var clientVersion: String?
     var lastUsed: Date
 
-    /// The key that binds a session to the credential that opened it.
+    /// The key that binds a session to the credential that opened it: a personal access token, or one sign-in session
+    /// (`sid`), so another sign-in of the same account cannot use it.
     static func credentialKey(of caller: AuthenticatedUser) -> String {
         switch caller.credential {
-        case .session: "session:\(caller.id.uuidString.lowercased())"
+        case .session(let id): "session:\(id.uuidString.lowercased())"
         case .personalAccessToken(let id, _): "token:\(id.uuidString.lowercased())"
         }
     }

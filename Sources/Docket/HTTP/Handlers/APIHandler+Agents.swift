@@ -21,7 +21,7 @@ extension APIHandler {
             filter.tokenID = id
         }
         if query.userId != nil || query.all == true {
-            guard caller.role == .admin, caller.credential == .session else {
+            guard caller.role == .admin, caller.sessionID != nil else {
                 throw AppError.forbidden("Only an admin, signed in, may read other accounts' agent activity.")
             }
             filter.userID = try query.userId.map { text in

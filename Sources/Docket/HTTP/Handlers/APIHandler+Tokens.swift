@@ -14,6 +14,7 @@ extension APIHandler {
             case .json(let body): body
             }
         let caller = try await requireUser(.session)
+        try await sessions.requireRecentSignIn(caller, within: settings.recentSignInSeconds, logger: requestLogger)
         let created = try await personalTokens.create(
             owner: caller.id, name: body.name, scopes: body.scopes.compactMap { TokenScope(rawValue: $0.rawValue) },
             expiresInDays: body.expiresInDays ?? 30, origin: try request.origin, logger: requestLogger)

@@ -15,6 +15,7 @@ extension APIHandler {
             }
         let caller = try await requireUser(.session)
         try rejectExplicitNulls()
+        try await sessions.requireRecentSignIn(caller, within: settings.recentSignInSeconds, logger: requestLogger)
         let hook = try await webhooks.create(
             owner: caller.id,
             WebhookService.Changes(url: body.url, eventTypes: body.eventTypes ?? [], description: body.description.map { $0 }, enabled: body.enabled),

@@ -80,7 +80,8 @@ struct MCPEndpoint: Sendable {
         return Self.response(response)
     }
 
-    /// The caller, or a 401 whose challenge points at the protected-resource metadata; tokens draw from their limits.
+    /// The caller, or a 401 whose challenge points at the protected-resource metadata; every caller draws from the
+    /// agent limits (a session's access token like a personal access token).
     private func authenticate(_ request: Request, origin: RequestOrigin, logger: Logger) async throws -> AuthenticatedUser {
         let caller: AuthenticatedUser
         do {
@@ -90,10 +91,7 @@ struct MCPEndpoint: Sendable {
             error.headers[.wwwAuthenticate] = #"Bearer resource_metadata="\#(resourceMetadataURL)""# + (invalid ? #", error="invalid_token""# : "")
             throw error
         }
-        if case .personalAccessToken(let tokenID, _) = caller.credential {
-            try await rateLimiter.consume(
-                RateLimiter.tokenBuckets(tokenID: tokenID, userID: caller.id, settings: authSettings), origin: origin, logger: logger)
-        }
+        try await rateLimiter.consume(RateLimiter.agentBuckets(for: caller, settings: authSettings), origin: origin, logger: logger)
         return caller
     }
 
