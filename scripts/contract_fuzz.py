@@ -151,6 +151,8 @@ def main():
            "DOCKET_METRICS_TOKEN": METRICS_TOKEN,
            # A pass can outlast the default 15 minutes of an access token.
            "DOCKET_ACCESS_TOKEN_TTL": "86400",
+           # ...and the 10-minute recent sign-in that token and webhook creation need (CredentialReachTests covers it).
+           "DOCKET_RECENT_SIGN_IN_SECONDS": "86400",
            "DOCKET_ARGON2_MEMORY_KIB": "1024", "DOCKET_ARGON2_ITERATIONS": "1",
            # The fixture webhooks point at a closed loopback port: their deliveries fail, which is all they need.
            "DOCKET_WEBHOOK_ALLOWED_TARGETS": f"127.0.0.1/32:{closed_port}", "DOCKET_WEBHOOK_RETRY_BASE_MS": "3600000"}

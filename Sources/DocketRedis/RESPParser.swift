@@ -9,10 +9,19 @@ public struct RESPParser: Sendable {
         self.limits = limits
     }
 
-    /// The next complete reply in `buffer`, consuming it; nil (consuming nothing) while the reply is incomplete.
+    /// The next complete reply in `buffer`, consuming it; nil (consuming nothing) while the reply is incomplete. A
+    /// reply that is, or would become, larger than `limits.maxReplyBytes` is refused.
     public func next(from buffer: inout ByteBuffer) throws(RESPProtocolError) -> RESPValue? {
         var cursor = buffer.readerIndex
-        guard let value = try parse(buffer, at: &cursor, depth: 0) else { return nil }
+        guard let value = try parse(buffer, at: &cursor, depth: 0) else {
+            guard buffer.readableBytes <= limits.maxReplyBytes else {
+                throw RESPProtocolError("a reply of more than \(limits.maxReplyBytes) bytes")
+            }
+            return nil
+        }
+        guard cursor - buffer.readerIndex <= limits.maxReplyBytes else {
+            throw RESPProtocolError("a reply of \(cursor - buffer.readerIndex) bytes exceeds \(limits.maxReplyBytes)")
+        }
         buffer.moveReaderIndex(to: cursor)
         return value
     }

@@ -36,6 +36,27 @@ struct CommandLineTests {
         #expect(try DocketProcess.run(["migrate", "status"], environment: env).stdout.contains("pending"))
     }
 
+    @Test("docket mcp never migrates: it refuses an older or a newer schema, naming the command that fixes it", arguments: TestBackend.all)
+    func stdioMCPLeavesTheSchemaAlone(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let env = Self.environment(location)
+        let fresh = try DocketProcess.run(["mcp", "--email", "nobody@example.com"], environment: env)
+        #expect(fresh.status != 0)
+        #expect(fresh.stderr.contains("docket migrate up"), "\(fresh.stderr)")
+        let status = try DocketProcess.run(["migrate", "status"], environment: env)
+        #expect(status.stdout.contains("pending") && !status.stdout.contains("applied"), "nothing was migrated")
+
+        #expect(try DocketProcess.run(["migrate", "up"], environment: env).status == 0)
+        let database = try DocketDatabase(location: location, logger: .init(label: "test"))
+        try await database.sql(logger: database.logger).raw(
+            "INSERT INTO _fluent_migrations (id, name, batch, created_at, updated_at) VALUES (\(bind: UUID()), 'from-a-newer-docket', 99, \(bind: Date()), \(bind: Date()))"
+        ).run()
+        await database.close()
+        let newer = try DocketProcess.run(["mcp", "--email", "nobody@example.com"], environment: env)
+        #expect(newer.status != 0)
+        #expect(newer.stderr.contains("newer") && newer.stderr.contains("from-a-newer-docket"), "\(newer.stderr)")
+    }
+
     @Test("several processes migrating one database at once take turns: each migration is applied once", arguments: TestBackend.all)
     func concurrentMigrations(backend: TestBackend) async throws {
         let location = try await backend.freshLocation()

@@ -144,6 +144,27 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a worker for one account (docket mcp) claims only that account's jobs", arguments: TestBackend.all)
+    func ownerOnlyClaims(backend: TestBackend) async throws {
+        try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in
+            let mine = UUID(uuidString: try await client.register().user.id)!
+            let theirs = UUID(uuidString: try await client.register().user.id)!
+            let store = JobStore(database: database)
+            let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 2)
+            let theirJob = try await queue.enqueue(kind: "always_fails", payload: ["x": 1], owner: theirs, logger: database.logger)
+            _ = try await queue.enqueue(kind: "always_fails", payload: ["x": 1], owner: nil, logger: database.logger)
+            let myJob = try await queue.enqueue(kind: "always_fails", payload: ["x": 2], owner: mine, logger: database.logger)
+            let claim = { (owner: UUID?) in
+                try await store.claim(
+                    worker: "test", kinds: ["always_fails"], owner: owner, now: Microseconds.now(), leaseMicroseconds: 2_000_000,
+                    logger: database.logger)
+            }
+            #expect(try await claim(mine)?.id == myJob.id)
+            #expect(try await claim(mine) == nil, "neither another account's job nor a system job")
+            #expect(try await claim(nil)?.id == theirJob.id, "a server's worker takes any account's")
+        }
+    }
+
     @Test("failed attempts are retried with backoff, then the job is dead-lettered; a retry queues it again", arguments: TestBackend.all)
     func retriesThenDeadLetter(backend: TestBackend) async throws {
         try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, database in

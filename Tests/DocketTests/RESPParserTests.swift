@@ -63,6 +63,18 @@ struct RESPParserTests {
         #expect((try? parse("$8\r\n12345678\r\n", limits: small).0) == .bulkString(ByteBuffer(string: "12345678")))
     }
 
+    @Test("a whole reply is bounded too, complete or still arriving, however its parts are sized")
+    func replySize() {
+        let bounded = RESPLimits(maxBulkBytes: 8, maxArrayCount: 100, maxDepth: 4, maxLineBytes: 10, maxReplyBytes: 64)
+        let element = "$8\r\n12345678\r\n"  // 14 bytes, each within the string limit
+        let complete = "*5\r\n" + String(repeating: element, count: 5)  // 74 bytes
+        #expect(throws: RESPProtocolError.self) { try parse(complete, limits: bounded) }
+        let arriving = "*50\r\n" + String(repeating: element, count: 5)  // incomplete, already past 64 bytes
+        #expect(throws: RESPProtocolError.self) { try parse(arriving, limits: bounded) }
+        let fits = "*4\r\n" + String(repeating: element, count: 4)  // 60 bytes
+        #expect((try? parse(fits, limits: bounded).1) == 0)
+    }
+
     @Test("endpoints parse from redis:// and rediss:// URLs and never print their password")
     func endpoints() {
         let plain = RedisEndpoint(url: "redis://127.0.0.1:6380/2")

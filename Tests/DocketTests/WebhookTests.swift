@@ -93,7 +93,12 @@ struct WebhookTests {
         try await app.run { client, database in
             let owner = try await client.register()
             let other = try await client.register()
-            for url in ["http://127.0.0.1:10/", "http://10.0.0.1/", "http://169.254.169.254/latest", "ftp://example.com/", "http://[::1]:9/"] {
+            // Loopback also written as inet_aton reads it: decimal, hex, octal and short dotted IPv4 (none of them on the
+            // one allowed target, 127.0.0.1 port 9, so each must be refused).
+            let literals = ["http://2130706433/", "http://0x7f.1/", "http://017700000001/", "http://127.1/", "http://0x7f000001:10/"]
+            for url in ["http://127.0.0.1:10/", "http://10.0.0.1/", "http://169.254.169.254/latest", "ftp://example.com/", "http://[::1]:9/"]
+                + literals
+            {
                 let refused = try await client.send(.post, "/api/v1/webhooks", json: ["url": url], headers: owner.bearer)
                 let problem = try refused.expectProblem(.unprocessableContent, "validation-failed")
                 #expect(problem.errors?.first?.pointer == "/url", "\(url)")

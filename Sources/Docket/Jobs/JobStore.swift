@@ -42,15 +42,18 @@ struct JobStore: Sendable {
     /// Takes the next due job (queued and due at the node's `now`, or running with a lease expired by the database's
     /// clock) for `worker`, leasing it for `leaseMicroseconds` of the database's clock and counting the attempt; nil
     /// when there is none.
-    func claim(worker: String, kinds: [String], now: Int64, leaseMicroseconds: Int64, logger: Logger) async throws -> JobRecord? {
+    func claim(
+        worker: String, kinds: [String], owner: UUID? = nil, now: Int64, leaseMicroseconds: Int64, logger: Logger
+    ) async throws -> JobRecord? {
         let skipLocked: SQLQueryString = database.location.kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""
+        let ownerOnly: SQLQueryString = owner.map { " AND user_id = \(bind: $0)" } ?? ""
         let clock = DatabaseClock.now(database.location)
         let query: SQLQueryString = """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(clock) + \(bind: leaseMicroseconds),
               attempts = attempts + 1, started_at = COALESCE(started_at, \(bind: now)), updated_at = \(bind: now)
             WHERE id = (
               SELECT id FROM jobs
-              WHERE kind IN (\(binds: kinds)) AND ((state = 'queued' AND run_at <= \(bind: now))
+              WHERE kind IN (\(binds: kinds))\(ownerOnly) AND ((state = 'queued' AND run_at <= \(bind: now))
                 OR (state = 'running' AND lease_expires_at < \(clock)))
               ORDER BY run_at, id LIMIT 1\(skipLocked))
             RETURNING *

@@ -22,12 +22,15 @@ final class JobWorker: Service, Sendable {
     private let stepCommitted: @Sendable (JobRecord) -> Void
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
+    /// The one account whose jobs this worker runs (`docket mcp`), or nil for every account's.
+    private let owner: UUID?
 
-    /// A worker for `handlers`' kinds.
+    /// A worker for `handlers`' kinds (of `owner`'s jobs only, when given).
     init(
         store: JobStore, database: DocketDatabase, handlers: [any JobHandler], signal: WakeSignal, gate: StartGate, settings: JobSettings,
-        metrics: DocketMetrics, logger: Logger, stepCommitted: @escaping @Sendable (JobRecord) -> Void = { _ in }
+        metrics: DocketMetrics, logger: Logger, owner: UUID? = nil, stepCommitted: @escaping @Sendable (JobRecord) -> Void = { _ in }
     ) {
+        self.owner = owner
         self.stepCommitted = stepCommitted
         self.gate = gate
         self.store = store
@@ -88,7 +91,7 @@ final class JobWorker: Service, Sendable {
         let now = Microseconds.now()
         do {
             return try await store.claim(
-                worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: Array(handlers.keys), now: now,
+                worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: Array(handlers.keys), owner: owner, now: now,
                 leaseMicroseconds: Int64(settings.leaseSeconds) * 1_000_000,
                 logger: logger)
         } catch {

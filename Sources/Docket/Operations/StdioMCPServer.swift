@@ -4,8 +4,10 @@ import MCP
 import ServiceLifecycle
 
 /// `docket mcp`: the same MCP tools, resources and prompts as `/mcp`, over standard input and output for a local agent
-/// (the way desktop MCP clients start servers), acting as one account against the configured database. Jobs it starts
-/// run in this process too (and on any server sharing the database).
+/// (the way desktop MCP clients start servers), acting as one account against the configured database. It runs only
+/// that account's own task jobs (bulk updates, imports; a server sharing the database runs them too, and everything
+/// else: emails, webhook deliveries, sagas) and never changes the schema: a database migrated by an older or newer
+/// Docket is refused, naming the command that fixes it.
 public struct StdioMCPServer: Sendable {
     let config: DocketConfig
     let database: DocketDatabase
@@ -20,7 +22,7 @@ public struct StdioMCPServer: Sendable {
 
     /// Serves the account with `email` until standard input closes; `readOnly` limits it to what `tasks:read` allows.
     public func run(email: String, readOnly: Bool) async throws {
-        try await database.migrateUp()
+        try await checkSchema()
         guard let user = try await UserStore(database: database).find(email: EmailAddress(email), logger: logger), user.isActive else {
             throw AdminTaskError("no active account with email \(EmailAddress(email))")
         }
@@ -48,10 +50,7 @@ public struct StdioMCPServer: Sendable {
             resources: TaskResources(tasks: tasks, store: store),
             activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
         let server = await factory.makeServer(sessionID: "stdio", caller: caller)
-        let workers = try jobWorkers(
-            config: config, database: database, mailer: OutboxFileMailer(dataDirectory: config.dataDirectory, logger: logger), signal: signal,
-            gate: gate, events: events, metrics: metrics,
-            exportLinks: ExportLinks(secret: keyFile.exportLinkSecret, publicURL: config.publicURL), logger: logger)
+        let workers = ownJobWorkers(of: user.id!, store: store, events: events, signal: signal, gate: gate, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let workerGroup = ServiceGroup(services: workers, logger: logger)
             if !workers.isEmpty { group.addTask { try await workerGroup.run() } }

@@ -43,6 +43,14 @@ extension DocketDatabase {
         return DocketMigrations.all.map { MigrationState(name: $0.name, batch: batchByName[$0.name]) }
     }
 
+    /// Names of applied migrations this build does not know (a newer Docket migrated the database), without creating
+    /// anything.
+    public func unknownAppliedMigrations() async throws -> [String] {
+        let known = Set(DocketMigrations.all.map(\.name))
+        let applied = (try? await MigrationLog.query(on: database(logger: logger)).all().map(\.name)) ?? []
+        return applied.filter { !known.contains($0) }
+    }
+
     /// Names of migrations not yet applied, without creating anything; throws when the database cannot be reached.
     public func pendingMigrations() async throws -> [String] {
         let db = database(logger: logger)
