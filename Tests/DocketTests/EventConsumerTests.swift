@@ -220,15 +220,17 @@ struct EventConsumerTests {
                     ], to: stream, maxLength: nil)
                 await redis.close()
             case .database:
-                // A stored event the projector cannot read, numbered like any other.
-                let sql = database.sql(logger: database.logger)
-                try await sql.raw("UPDATE event_streams SET last_seq = last_seq + 1 WHERE user_id = \(bind: owner)").run()
-                try await sql.insert(into: "events").model(
-                    StoredEvent(
-                        id: UUID(), userID: owner, seq: poisonSeq, type: "task.created", subject: "tasks/x", occurredAt: Microseconds.now(),
-                        actorType: "system", actorID: nil, actorTool: nil, requestID: nil, schemaVersion: 1, data: "{\"task\": 5}"),
-                    nilEncodingStrategy: .asNil
-                ).run()
+                // A stored event the projector cannot read, numbered like any other, committed with its number as the outbox
+                // does (apart, a consumer reading between them would take the event for purged and pass it by).
+                try await database.transaction(logger: database.logger) { sql in
+                    try await sql.raw("UPDATE event_streams SET last_seq = last_seq + 1 WHERE user_id = \(bind: owner)").run()
+                    try await sql.insert(into: "events").model(
+                        StoredEvent(
+                            id: UUID(), userID: owner, seq: poisonSeq, type: "task.created", subject: "tasks/x", occurredAt: Microseconds.now(),
+                            actorType: "system", actorID: nil, actorTool: nil, requestID: nil, schemaVersion: 1, data: "{\"task\": 5}"),
+                        nilEncodingStrategy: .asNil
+                    ).run()
+                }
             }
             _ = try await client.createTask(["title": "after"], as: user)
             let expected = transport == .broker ? 2 : 1
