@@ -155,11 +155,12 @@ struct AccountDeletionSagaTests {
                     try await database.sql(logger: database.logger).raw("SELECT data FROM sagas WHERE id = \(bind: UUID(uuidString: saga.id)!)")
                     .first()?.decode(column: "data", as: String.self) ?? ""
                 #expect(data.contains(#""deletedTasks":5"#), "died after \(step): \(data)")
-                // The dead node's attempt counts: the job ran twice.
+                // The dead node's attempt counts: the job ran at least twice (a third run is a lease of 2 s running out under
+                // a loaded machine, which CI saw once; every effect above still happened once).
                 let attempts = try await count(
                     "SELECT attempts AS count FROM jobs WHERE id = (SELECT job_id FROM sagas WHERE id = \(bind: UUID(uuidString: saga.id)!))",
                     in: database)
-                #expect(attempts == 2, "died after \(step)")
+                #expect(attempts >= 2, "died after \(step)")
             }
             let everyone = AccountDeletionSaga.stepNames.count
             #expect(try await eventually { app.mailer.sent.filter { $0.subject.contains("deleted") }.count >= everyone })
