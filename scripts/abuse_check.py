@@ -19,9 +19,12 @@ import tempfile
 import time
 import urllib.request
 
+from abuse_mcp import check_mcp
 from docket_node import CHEAP_HASHING, RAISED_LIMITS, DocketNode
 
 results = {"passed": 0, "failed": 0}
+# Calls in one MCP session for its memory bound: the old unbounded event store grew ~26 MiB per 2,000 (see #29).
+MCP_CALLS = int(os.environ.get("ABUSE_MCP_CALLS", "2000"))
 TIMED_OUT = "no answer and not closed within the timeout"
 
 
@@ -144,6 +147,9 @@ def main():
         check(seconds < 6, f"an idle connection is closed after {seconds:.1f} s")
         status, seconds, _ = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 60, timeout=30, trickle=0.25)
         check(seconds < 25, f"headers trickled byte by byte: closed or answered after {seconds:.1f} s ({status})")
+
+        print(f"MCP ({backend}):")
+        check_mcp(port, token, lambda: rss_kib(server.pid), check, MCP_CALLS)
 
         time.sleep(1)
         rss_after = rss_kib(server.pid)

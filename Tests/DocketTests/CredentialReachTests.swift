@@ -34,25 +34,6 @@ struct CredentialReachTests {
         let items: [Hook]
     }
 
-    /// The whole body of an event stream, which must end by itself within `limit`; a stream still open then is
-    /// cancelled and left behind (never awaited, so a stream that does not end fails the test instead of hanging it).
-    private static func ended(_ stream: Task<TestResponse, any Error>, within limit: Duration) async throws -> TestResponse {
-        let outcome = Mutex<Result<TestResponse, any Error>?>(nil)
-        Task {
-            let result = await stream.result
-            outcome.withLock { $0 = result }
-        }
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if let result = outcome.withLock({ $0 }) { return try result.get() }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        stream.cancel()
-        throw StreamStillOpen()
-    }
-
-    private struct StreamStillOpen: Error {}
-
     @Test(
         "an event stream ends when the session that opened it signs out, or its personal access token is revoked",
         arguments: TestBackend.all)
@@ -63,7 +44,7 @@ struct CredentialReachTests {
             let session = Task { try await client.send(.get, "/api/v1/events", headers: Self.streaming(owner.bearer)) }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await client.send(.post, "/api/v1/auth/logout", json: ["refresh_token": owner.refreshToken]).status == .noContent)
-            let ended = try await Self.ended(session, within: .seconds(10))
+            let ended = try await StreamDeadline.ended(session, within: .seconds(10))
             #expect(ended.status == .ok)
             #expect(ended.text.hasPrefix("retry: 2000\nid: 0\n: connected\n\n"))
             #expect(ended.text.hasSuffix(": credential ended\n\n"))
@@ -73,7 +54,7 @@ struct CredentialReachTests {
             let agent = Task { try await client.send(.get, "/api/v1/events", headers: Self.streaming(token.bearer)) }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await client.send(.delete, "/api/v1/tokens/\(token.id)", headers: other.bearer).status == .noContent)
-            #expect(try await Self.ended(agent, within: .seconds(10)).text.hasSuffix(": credential ended\n\n"))
+            #expect(try await StreamDeadline.ended(agent, within: .seconds(10)).text.hasSuffix(": credential ended\n\n"))
         }
     }
 

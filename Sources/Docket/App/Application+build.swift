@@ -60,6 +60,7 @@ func buildApplication(
             + (try jobWorkers(
                 config: config, database: database, mailer: mailer, signal: jobSignal, gate: jobGate, events: events, metrics: metrics,
                 accountChanged: endpoints.accountChanged, exportLinks: endpoints.exportLinks, logger: logger))
+            + [endpoints.mcp.sessions]
             + (tracing?.services ?? [])
             + [metricsListener(settings: config.server, metrics: metrics, logger: logger)].compactMap { $0 },
         onServerRunning: { channel in

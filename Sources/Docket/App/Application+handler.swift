@@ -51,7 +51,8 @@ func buildHandler(
         store: taskStore, idempotency: IdempotencyStore(), cursors: TaskCursor(secret: keyFile.cursorSecret), audit: audit, database: database,
         outbox: events.outbox, quota: TaskQuota(maxTasks: config.auth.maxTasksPerUser))
     let rateLimiter = RateLimiter(database: database, enabled: config.auth.rateLimitEnabled, metrics: metrics, audit: audit)
-    let mcpSessions = MCPSessions(idleSeconds: config.mcp.sessionIdleSeconds, maxSessions: config.mcp.maxSessions)
+    let mcpSessions = MCPSessions(
+        idleSeconds: config.mcp.sessionIdleSeconds, maxSessions: config.mcp.maxSessions, checkInterval: .seconds(max(1, config.auth.cacheTTL)))
     let mcp = MCPEndpoint(
         sessions: mcpSessions,
         factory: MCPServerFactory(

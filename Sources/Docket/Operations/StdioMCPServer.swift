@@ -50,6 +50,11 @@ public struct StdioMCPServer: Sendable {
             resources: TaskResources(tasks: tasks, store: store),
             activity: ToolCallRecorder(database: database, metrics: metrics), sessions: sessions, logger: logger)
         let server = await factory.makeServer(sessionID: "stdio", caller: caller)
+        // Registered so progress-following calls have their slots; it lives as long as the process.
+        await sessions.add(
+            MCPSession(
+                id: "stdio", server: server, transport: nil, userID: caller.id, credentialKey: MCPSession.credentialKey(of: caller),
+                lastUsed: Date(), watch: .never))
         let workers = ownJobWorkers(of: user.id!, store: store, events: events, signal: signal, gate: gate, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let workerGroup = ServiceGroup(services: workers, logger: logger)

@@ -47,9 +47,14 @@ struct MCPServerFactory: Sendable {
             callLogger[metadataKey: "mcp_tool"] = .string(tool)
             let started = ContinuousClock.now
             var outcome = await tools.call(params.name, arguments: params.arguments, caller: caller, origin: origin, logger: callLogger)
-            if let jobID = outcome.jobID, let token = params._meta?.progressToken, TaskTools.startsJobs(params.name) {
-                // The client asked for progress: keep the call open while the job runs and report each step.
-                outcome = await tools.follow(jobID, caller: caller, logger: callLogger) { [weak server] done, total in
+            if let jobID = outcome.jobID, let token = params._meta?.progressToken, TaskTools.startsJobs(params.name),
+                await sessions.beginFollow(sessionID)
+            {
+                // The client asked for progress (and the session has a follow slot): keep the call open while the job
+                // runs and report each step, until the job ends or the session closes.
+                defer { Task { await sessions.endFollow(sessionID) } }
+                outcome = await tools.follow(jobID, caller: caller, logger: callLogger, isOpen: { await sessions.isOpen(sessionID) }) {
+                    [weak server] done, total in
                     do {
                         try await server?.notify(
                             ProgressNotification.message(.init(progressToken: token, progress: Double(done), total: total.map(Double.init))))

@@ -5,7 +5,8 @@ import MCP
 struct MCPSession: Sendable {
     let id: String
     let server: Server
-    let transport: StatefulHTTPServerTransport
+    /// Its Streamable HTTP transport; nil for `docket mcp`'s one stdio session.
+    let transport: MCPSessionTransport?
     /// The account the session acts for.
     let userID: UUID
     /// `token:<id>` for a personal access token, `session:<user id>` for a signed-in session's access tokens.
@@ -13,6 +14,10 @@ struct MCPSession: Sendable {
     var clientName: String?
     var clientVersion: String?
     var lastUsed: Date
+    /// Asks whether the credential of the session's latest request still holds (the session closes once it does not).
+    var watch: CredentialWatch
+    /// Progress-following calls running in this session.
+    var follows = 0
 
     /// The key that binds a session to the credential that opened it: a personal access token, or one sign-in session
     /// (`sid`), so another sign-in of the same account cannot use it.

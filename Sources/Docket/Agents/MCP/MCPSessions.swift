@@ -1,17 +1,22 @@
 import Foundation
 import MCP
+import ServiceLifecycle
 
 /// This node's MCP sessions. Idle sessions are closed after the configured time and the least recently used go first
-/// past the cap, so abandoned clients cannot grow memory without bound.
-actor MCPSessions {
+/// past the cap, so abandoned clients cannot grow memory without bound; as a service, it closes every `checkInterval`
+/// the sessions whose credential has ended (signed out, revoked, expired, account deactivated), with their streams
+/// and progress-following calls.
+actor MCPSessions: Service {
     private var sessions: [String: MCPSession] = [:]
     private let idleSeconds: TimeInterval
     private let maxSessions: Int
+    private let checkInterval: Duration
     private var lastSweep = Date()
 
-    init(idleSeconds: Int, maxSessions: Int) {
+    init(idleSeconds: Int, maxSessions: Int, checkInterval: Duration = .seconds(5)) {
         self.idleSeconds = TimeInterval(idleSeconds)
         self.maxSessions = maxSessions
+        self.checkInterval = checkInterval
     }
 
     /// The live session `id`, marked as used now.
@@ -21,6 +26,53 @@ actor MCPSessions {
         session.lastUsed = Date()
         sessions[id] = session
         return session
+    }
+
+    /// From now on session `id` is watched through the credential of its latest request (a client refreshing its
+    /// access token keeps its session).
+    func renew(_ id: String, watch: CredentialWatch) {
+        sessions[id]?.watch = watch
+    }
+
+    /// Whether session `id` is still open.
+    func isOpen(_ id: String) -> Bool { sessions[id] != nil }
+
+    /// Progress-following calls one session, and one account on this node, may run at once; past them a call answers
+    /// with its job as it stands, and the client asks `get_job` later.
+    static let maxFollowsPerSession = 4
+    static let maxFollowsPerUser = 16
+
+    /// Takes a follow slot for session `id`, or returns false when the session or its account has none left.
+    func beginFollow(_ id: String) -> Bool {
+        guard let session = sessions[id], session.follows < Self.maxFollowsPerSession else { return false }
+        let userFollows = sessions.values.reduce(0) { $0 + ($1.userID == session.userID ? $1.follows : 0) }
+        guard userFollows < Self.maxFollowsPerUser else { return false }
+        sessions[id]?.follows += 1
+        return true
+    }
+
+    /// Gives a follow slot of session `id` back.
+    func endFollow(_ id: String) {
+        if let follows = sessions[id]?.follows, follows > 0 { sessions[id]?.follows = follows - 1 }
+    }
+
+    /// Every `checkInterval`, closes the sessions whose credential no longer holds; on shutdown, closes all.
+    func run() async throws {
+        let interval = checkInterval
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                await self.closeEnded()
+            }
+        }
+        await closeAll()
+    }
+
+    /// Closes the sessions whose credential no longer holds.
+    func closeEnded() async {
+        for session in Array(sessions.values) where await !session.watch.holds() {
+            await close(session.id)
+        }
     }
 
     /// Sessions one account may hold on a node; past it the account's own least recently used closes, so one user
@@ -54,7 +106,7 @@ actor MCPSessions {
     func close(_ id: String) async {
         guard let session = sessions.removeValue(forKey: id) else { return }
         await session.server.stop()
-        await session.transport.disconnect()
+        await session.transport?.disconnect()
     }
 
     /// Closes every session (on shutdown).

@@ -8,9 +8,12 @@ extension TaskTools {
     /// How long a call that asked for progress waits for its job before answering with the job as it stands.
     static let followLimit: Duration = .seconds(600)
 
-    /// Follows job `id` until it finishes (or `followLimit` passes, the call is cancelled, or a report cannot be
-    /// delivered because the client has gone), reporting each change of progress, and answers with the job as it stands.
-    func follow(_ id: UUID, caller: AuthenticatedUser, logger: Logger, report: @Sendable (Int, Int?) async -> Bool) async -> Outcome {
+    /// Follows job `id` until it finishes (or `followLimit` passes, the call is cancelled, its session closes, or a
+    /// report cannot be delivered because the client has gone), reporting each change of progress, and answers with the
+    /// job as it stands.
+    func follow(
+        _ id: UUID, caller: AuthenticatedUser, logger: Logger, isOpen: @Sendable () async -> Bool, report: @Sendable (Int, Int?) async -> Bool
+    ) async -> Outcome {
         let deadline = ContinuousClock.now + Self.followLimit
         var reported: (Int, Int?)?
         do {
@@ -20,7 +23,8 @@ extension TaskTools {
                     guard await report(job.progressDone, job.progressTotal) else { return try Self.followed(job) }
                     reported = (job.progressDone, job.progressTotal)
                 }
-                if job.state.isFinished || ContinuousClock.now > deadline { return try Self.followed(job) }
+                let sessionOpen = await isOpen()
+                if job.state.isFinished || ContinuousClock.now > deadline || !sessionOpen { return try Self.followed(job) }
                 try await Task.sleep(for: .milliseconds(200))
             }
         } catch let error as AppError {

@@ -42,22 +42,29 @@ struct MCPEndpoint: Sendable {
             guard session.credentialKey == MCPSession.credentialKey(of: caller) else {
                 throw AppError.forbidden("This MCP session was opened with another credential.")
             }
-            let response = await session.transport.handleRequest(forward)
+            await sessions.renew(sessionID, watch: watch(request, origin: origin, logger: context.logger))
+            guard let transport = session.transport else { return Self.jsonRPCError(status: .notFound, code: -32001, "Session not found.") }
+            let response = await transport.handle(forward)
             if request.method == .delete { await sessions.close(sessionID) }
             return Self.response(response)
         }
         guard request.method == .post, Self.isInitialize(body) else {
             return Self.jsonRPCError(status: .badRequest, code: -32600, "Bad Request: Mcp-Session-Id header is required (send initialize first).")
         }
-        return await open(caller: caller, request: forward, logger: context.logger)
+        return await open(caller: caller, request: forward, watch: watch(request, origin: origin, logger: context.logger), logger: context.logger)
+    }
+
+    /// A watch on the credential `request` carries.
+    private func watch(_ request: Request, origin: RequestOrigin, logger: Logger) -> CredentialWatch {
+        authenticator.watch(authorization: request.headers[.authorization], origin: origin, logger: logger)
     }
 
     /// Opens a session for an `initialize` request.
-    private func open(caller: AuthenticatedUser, request: MCP.HTTPRequest, logger: Logger) async -> Response {
+    private func open(caller: AuthenticatedUser, request: MCP.HTTPRequest, watch: CredentialWatch, logger: Logger) async -> Response {
         let id = SecureToken.generate()
-        let transport = StatefulHTTPServerTransport(
-            sessionIDGenerator: FixedSessionID(id: id),
-            validationPipeline: StandardValidationPipeline(validators: [
+        let transport = MCPSessionTransport(
+            sessionID: id,
+            validation: StandardValidationPipeline(validators: [
                 OriginValidator(allowedHosts: settings.hosts(publicURL: publicURL), allowedOrigins: settings.origins(publicURL: publicURL)),
                 AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator(),
             ]))
@@ -74,8 +81,8 @@ struct MCPEndpoint: Sendable {
         await sessions.add(
             MCPSession(
                 id: id, server: server, transport: transport, userID: caller.id, credentialKey: MCPSession.credentialKey(of: caller),
-                lastUsed: Date()))
-        let response = await transport.handleRequest(request)
+                lastUsed: Date(), watch: watch))
+        let response = await transport.handle(request)
         if response.statusCode != 200 { await sessions.close(id) }
         return Self.response(response)
     }
