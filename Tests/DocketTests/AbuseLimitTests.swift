@@ -114,6 +114,32 @@ struct AbuseLimitTests {
             // Another account has its own quota.
             _ = try await client.createTask(["title": "mine"], as: try await client.register())
         }
+        try await TestApp.make(backend) {
+            $0.auth.maxTasksPerUser = 50
+            $0.jobs.concurrency = 0  // all five are queued before any runs; the test's worker then runs them at once
+        }.run { client, database in
+            // Five imports of 50 rows, each accepted while the account holds nothing, share the quota row by row.
+            let owner = try await client.register()
+            let rows = "[" + (0..<50).map { #"{"title": "row \#($0)"}"# }.joined(separator: ",") + "]"
+            var started: [JobBody] = []
+            for _ in 0..<5 { started.append(try await client.startJob("/api/v1/tasks/import", body: #"{"tasks": \#(rows)}"#, headers: owner.bearer)) }
+            let importer = ImportTasksJob(
+                store: TaskStore(database: database, metrics: DocketMetrics()), outbox: JobQueueTests.outbox(database),
+                quota: TaskQuota(maxTasks: 50),
+                batchSize: 10)
+            let worker = JobQueueTests.worker(database, handlers: [importer]) { $0.concurrency = 5 }
+            let running = Task { try await worker.run() }
+            defer { running.cancel() }
+            var finished: [JobBody] = []
+            for job in started { finished.append(try await client.finishedJob(job.id, headers: owner.bearer)) }
+            let stored = try await database.sql(logger: database.logger).raw("SELECT COUNT(*) AS n FROM tasks").first()!
+                .decode(column: "n", as: Int.self)
+            #expect(stored == 50, "the quota holds across concurrent imports")
+            let failed = finished.filter { $0.state == "failed" }
+            #expect(failed.count >= 4 && failed.allSatisfy { $0.error?.contains("quota of 50 tasks") == true }, "\(finished.map(\.state))")
+            let late = try await client.sendRaw(.post, "/api/v1/tasks/import", body: #"{"tasks": [{"title": "a"}]}"#, headers: owner.bearer)
+            try late.expectProblem(.unprocessableContent, "validation-failed")
+        }
         try await TestApp.make(backend) { $0.auth.writeLimit = RateLimitPolicy(capacity: 2, periodSeconds: 600) }.run { client, _ in
             let owner = try await client.register()
             let task = try await client.createTask(["title": "one"], as: owner)

@@ -19,9 +19,7 @@ func jobWorkers(
     return [
         JobWorker(
             store: JobStore(database: database), database: database,
-            handlers: [
-                BulkUpdateTasksJob(store: tasks, outbox: outbox, batchSize: config.jobs.batchSize),
-                ImportTasksJob(store: tasks, outbox: outbox, batchSize: config.jobs.batchSize),
+            handlers: taskJobHandlers(config: config, store: tasks, outbox: outbox) + [
                 try events.deliveryJob(database: database, audit: AuditLog(database: database)),
                 SagaRunner(
                     store: SagaStore(database: database),
@@ -35,5 +33,14 @@ func jobWorkers(
             ],
             signal: signal, gate: gate, settings: config.jobs, metrics: metrics, logger: logger,
             stepCommitted: { job in if let owner = job.userID { outbox.committed(owner) } })
+    ]
+}
+
+/// The handlers of an account's own task jobs (bulk updates and imports): the server's worker runs them for everyone,
+/// `docket mcp`'s for its one account.
+func taskJobHandlers(config: DocketConfig, store: TaskStore, outbox: EventOutbox) -> [any JobHandler] {
+    [
+        BulkUpdateTasksJob(store: store, outbox: outbox, batchSize: config.jobs.batchSize),
+        ImportTasksJob(store: store, outbox: outbox, quota: TaskQuota(maxTasks: config.auth.maxTasksPerUser), batchSize: config.jobs.batchSize),
     ]
 }

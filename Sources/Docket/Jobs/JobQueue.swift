@@ -17,6 +17,22 @@ struct JobQueue: Sendable {
         return job
     }
 
+    /// Task jobs (bulk updates and imports) one account may have queued or running at once.
+    static let maxPendingTaskJobs = 20
+
+    /// Queues a task job the owner asked for, unless the owner already has `maxPendingTaskJobs` waiting or running
+    /// (a 429 problem asking to come back once some have finished). Two requests racing at the cap may both pass it.
+    func enqueueTaskJob(kind: String, payload: some Encodable, owner: UUID, logger: Logger) async throws -> JobRecord {
+        let pending = try await store.pendingCount(owner: owner, kinds: [BulkUpdateTasksJob.kind, ImportTasksJob.kind], logger: logger)
+        guard pending < Self.maxPendingTaskJobs else {
+            throw AppError(
+                .rateLimited,
+                "The account has \(pending) bulk updates and imports queued or running (at most \(Self.maxPendingTaskJobs)); "
+                    + "start more once some have finished.", headers: [.retryAfter: "10"])
+        }
+        return try await enqueue(kind: kind, payload: payload, owner: owner, logger: logger)
+    }
+
     /// The owner's job, or a 404 problem.
     func job(_ id: UUID, owner: UUID, logger: Logger) async throws -> JobRecord {
         guard let job = try await store.find(id, owner: owner, logger: logger) else { throw AppError.notFound("No such job.") }

@@ -32,6 +32,16 @@ struct JobStore: Sendable {
         return try await query.first(decoding: JobRecord.self)
     }
 
+    /// How many of the owner's jobs of `kinds` are queued or running.
+    func pendingCount(owner: UUID, kinds: [String], logger: Logger) async throws -> Int {
+        let row = try await sql(logger).raw(
+            """
+            SELECT COUNT(*) AS n FROM jobs WHERE user_id = \(bind: owner) AND kind IN (\(binds: kinds)) AND state IN ('queued', 'running')
+            """
+        ).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     /// The owner's jobs, newest first, optionally in one state.
     func list(owner: UUID, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
         var query = sql(logger).select().column("*").from("jobs").where("user_id", .equal, SQLBind(owner))
@@ -41,21 +51,29 @@ struct JobStore: Sendable {
 
     /// Takes the next due job (queued and due at the node's `now`, or running with a lease expired by the database's
     /// clock) for `worker`, leasing it for `leaseMicroseconds` of the database's clock and counting the attempt; nil
-    /// when there is none.
+    /// when there is none. `sparingBusyOwners` passes over the accounts that already have a job of `kinds` running, so
+    /// one account's long queue does not hold every slot while another account waits.
     func claim(
-        worker: String, kinds: [String], owner: UUID? = nil, now: Int64, leaseMicroseconds: Int64, logger: Logger
+        worker: String, kinds: [String], owner: UUID? = nil, sparingBusyOwners: Bool = false, now: Int64, leaseMicroseconds: Int64,
+        logger: Logger
     ) async throws -> JobRecord? {
         let skipLocked: SQLQueryString = database.location.kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""
-        let ownerOnly: SQLQueryString = owner.map { " AND user_id = \(bind: $0)" } ?? ""
+        let ownerOnly: SQLQueryString = owner.map { " AND candidate.user_id = \(bind: $0)" } ?? ""
         let clock = DatabaseClock.now(database.location)
+        let sparing: SQLQueryString =
+            sparingBusyOwners
+            ? """
+             AND NOT EXISTS (SELECT 1 FROM jobs AS busy WHERE busy.user_id = candidate.user_id AND busy.state = 'running'
+                AND busy.kind IN (\(binds: kinds)) AND busy.lease_expires_at >= \(clock))
+            """ : ""
         let query: SQLQueryString = """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(clock) + \(bind: leaseMicroseconds),
               attempts = attempts + 1, started_at = COALESCE(started_at, \(bind: now)), updated_at = \(bind: now)
             WHERE id = (
-              SELECT id FROM jobs
-              WHERE kind IN (\(binds: kinds))\(ownerOnly) AND ((state = 'queued' AND run_at <= \(bind: now))
-                OR (state = 'running' AND lease_expires_at < \(clock)))
-              ORDER BY run_at, id LIMIT 1\(skipLocked))
+              SELECT candidate.id FROM jobs AS candidate
+              WHERE candidate.kind IN (\(binds: kinds))\(ownerOnly) AND ((candidate.state = 'queued' AND candidate.run_at <= \(bind: now))
+                OR (candidate.state = 'running' AND candidate.lease_expires_at < \(clock)))\(sparing)
+              ORDER BY candidate.run_at, candidate.id LIMIT 1\(skipLocked))
             RETURNING *
             """
         return try await sql(logger).raw(query).first(decoding: JobRecord.self)

@@ -3,9 +3,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Runs queued jobs on this node, up to `concurrency` at once, until graceful shutdown. A job whose node dies keeps
-/// its lease until it expires; then any node claims it again (counting an attempt). On shutdown the worker stops
-/// claiming, and running jobs are released for another node after the step in progress commits.
+/// Runs queued jobs on this node until graceful shutdown: up to `concurrency` at once in each lane (`JobLane`), so
+/// account emails and saga steps have slots no bulk work can take, and bulk claims pass over accounts that already have
+/// a job running while another account's job waits. A job whose node dies keeps its lease until it expires; then any
+/// node claims it again (counting an attempt). On shutdown the worker stops claiming, and running jobs are released for
+/// another node after the step in progress commits.
 final class JobWorker: Service, Sendable {
     private let store: JobStore
     private let database: DocketDatabase
@@ -21,7 +23,10 @@ final class JobWorker: Service, Sendable {
     /// Told after each committed step of a job (wakes its owner's live feeds, which may have new events).
     private let stepCommitted: @Sendable (JobRecord) -> Void
     private let stopping = Atomic<Bool>(false)
-    private let running = Atomic<Int>(0)
+    /// Jobs running in each lane.
+    private let running = Mutex<[JobLane: Int]>([:])
+    /// The kinds this worker runs, by lane (lanes it has no handler for are left out).
+    private let laneKinds: [(lane: JobLane, kinds: [String])]
     /// The one account whose jobs this worker runs (`docket mcp`), or nil for every account's.
     private let owner: UUID?
 
@@ -36,6 +41,8 @@ final class JobWorker: Service, Sendable {
         self.store = store
         self.database = database
         self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        let kinds = Array(self.handlers.keys).sorted()
+        self.laneKinds = JobLane.allCases.map { lane in (lane, kinds.filter { JobLane.of($0) == lane }) }.filter { !$0.kinds.isEmpty }
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
@@ -70,15 +77,18 @@ final class JobWorker: Service, Sendable {
                         await refreshGauges()
                         lastGaugeRefresh = ContinuousClock.now
                     }
-                    if running.load(ordering: .relaxed) < settings.concurrency, let job = await claim() {
-                        running.add(1, ordering: .relaxed)
+                    var claimed = false
+                    for (lane, kinds) in laneKinds where running.withLock({ $0[lane, default: 0] }) < settings.concurrency {
+                        guard let job = await claim(kinds, lane: lane) else { continue }
+                        claimed = true
+                        running.withLock { $0[lane, default: 0] += 1 }
                         group.addTask {
                             await self.execute(job)
-                            self.running.subtract(1, ordering: .relaxed)
+                            self.running.withLock { $0[lane, default: 0] -= 1 }
                             self.signal.notify()
                         }
-                        continue
                     }
+                    if claimed { continue }
                     await signal.wait(upTo: settings.pollInterval)
                 }
             }
@@ -87,13 +97,20 @@ final class JobWorker: Service, Sendable {
         }
     }
 
-    private func claim() async -> JobRecord? {
+    /// The next job of `kinds` for this worker; in the bulk lane, an account without a running job goes first.
+    private func claim(_ kinds: [String], lane: JobLane) async -> JobRecord? {
         let now = Microseconds.now()
+        let lease = Int64(settings.leaseSeconds) * 1_000_000
         do {
-            return try await store.claim(
-                worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: Array(handlers.keys), owner: owner, now: now,
-                leaseMicroseconds: Int64(settings.leaseSeconds) * 1_000_000,
-                logger: logger)
+            for sparing in lane == .bulk && owner == nil ? [true, false] : [false] {
+                if let job = try await store.claim(
+                    worker: "\(workerID)#\(UUID().uuidString.prefix(8).lowercased())", kinds: kinds, owner: owner, sparingBusyOwners: sparing,
+                    now: now, leaseMicroseconds: lease, logger: logger)
+                {
+                    return job
+                }
+            }
+            return nil
         } catch {
             logger.warning("claiming a job failed", metadata: ["error": .string(DatabaseFailure.describe(error))])
             return nil

@@ -29,10 +29,7 @@ extension StdioMCPServer {
         return [
             JobWorker(
                 store: JobStore(database: database), database: database,
-                handlers: [
-                    BulkUpdateTasksJob(store: store, outbox: outbox, batchSize: config.jobs.batchSize),
-                    ImportTasksJob(store: store, outbox: outbox, batchSize: config.jobs.batchSize),
-                ],
+                handlers: taskJobHandlers(config: config, store: store, outbox: outbox),
                 signal: signal, gate: gate, settings: config.jobs, metrics: metrics, logger: logger, owner: owner,
                 stepCommitted: { job in if let owner = job.userID { outbox.committed(owner) } })
         ]

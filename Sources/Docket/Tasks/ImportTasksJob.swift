@@ -2,12 +2,14 @@ import Foundation
 import SQLKit
 
 /// Runs `import_tasks`: inserts the checked rows in batches; each batch and the index after it commit together, so a
-/// job resumed after a crash creates every task exactly once.
+/// job resumed after a crash creates every task exactly once. The task quota is checked per row as the rows go in
+/// (imports running at once share it): at the quota the job keeps what it imported and fails, saying so.
 struct ImportTasksJob: JobHandler {
     static let kind = "import_tasks"
     var kind: String { Self.kind }
     let store: TaskStore
     let outbox: EventOutbox
+    let quota: TaskQuota
     /// Tasks inserted per transaction.
     var batchSize = 100
 
@@ -48,9 +50,19 @@ struct ImportTasksJob: JobHandler {
             }
             let checkpoint: @Sendable () -> String? = { String(end) }
             let source = ChangeSource.job(job.id)
-            try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store, outbox] sql in
-                try await store.insert(records, on: sql)
-                try await outbox.append(records.map { try TaskEventData.event(before: nil, after: $0) }, owner: owner, source: source, on: sql)
+            let maxTasks = quota.maxTasks
+            let inserted = try await context.step(done: end, total: plan.rows.count, checkpoint: checkpoint) { [store, outbox] sql in
+                // Locks the account's count row until the commit, so concurrent imports and creates see each other's rows.
+                let held = try await TaskStore.adjustCount(of: owner, by: 0, on: sql)
+                let admitted = Array(records.prefix(max(0, maxTasks - held)))
+                try await store.insert(admitted, on: sql)
+                try await outbox.append(admitted.map { try TaskEventData.event(before: nil, after: $0) }, owner: owner, source: source, on: sql)
+                return admitted.count
+            }
+            guard inserted == records.count else {
+                throw JobFailure.permanent(
+                    "the account reached its quota of \(maxTasks) tasks: \(next + inserted) of \(plan.rows.count) rows were imported, "
+                        + "the rest were not")
             }
             next = end
         }

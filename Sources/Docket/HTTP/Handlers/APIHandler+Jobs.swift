@@ -11,7 +11,7 @@ extension APIHandler {
         try rejectExplicitNulls()
         let update = BulkTaskUpdate(body)
         try update.validate()
-        let job = try await jobs.enqueue(kind: BulkUpdateTasksJob.kind, payload: update, owner: caller.id, logger: requestLogger)
+        let job = try await jobs.enqueueTaskJob(kind: BulkUpdateTasksJob.kind, payload: update, owner: caller.id, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
     }
 
@@ -32,7 +32,7 @@ extension APIHandler {
         default: throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks, csv, todoist_csv and docket_export")])
         }
         try await tasks.quota.check(owner: caller.id, adding: plan.rows.count, on: database.sql(logger: requestLogger))
-        let job = try await jobs.enqueue(kind: ImportTasksJob.kind, payload: plan, owner: caller.id, logger: requestLogger)
+        let job = try await jobs.enqueueTaskJob(kind: ImportTasksJob.kind, payload: plan, owner: caller.id, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
     }
 
