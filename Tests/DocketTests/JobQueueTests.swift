@@ -173,15 +173,17 @@ struct JobQueueTests {
             let store = JobStore(database: database)
             let queue = JobQueue(store: store, signal: WakeSignal(), maxAttempts: 2)
             let job = try await queue.enqueue(kind: "always_fails", payload: ["x": 1], owner: ownerID, logger: database.logger)
-            let worker = Self.worker(database, handlers: [AlwaysFailingJob()]) { $0.retry = RetrySchedule(base: 2, cap: 2) }
+            // A backoff of 10–20 s: a loaded machine cannot make the retry due before the test looks (1–2 s once did).
+            let worker = Self.worker(database, handlers: [AlwaysFailingJob()]) { $0.retry = RetrySchedule(base: 20, cap: 20) }
 
             let first = try #require(try await Self.claim(store, worker))
             await worker.execute(first)
             let afterFirst = try #require(try await store.find(job.id, owner: nil, logger: database.logger))
             #expect(afterFirst.state == .queued && afterFirst.attempts == 1 && afterFirst.error?.contains("boom") == true)
             #expect(afterFirst.runAt > Microseconds.now() - 1_000_000 && afterFirst.runAt >= afterFirst.updatedAt + 1_000_000)
-            #expect(try await Self.claim(store, worker) == nil, "not due before its backoff (1–2 s)")
-            let second = try #require(try await Self.claim(store, worker, at: Microseconds.now() + 2_500_000), "due after it")
+            #expect(afterFirst.runAt >= afterFirst.updatedAt + 10_000_000)
+            #expect(try await Self.claim(store, worker) == nil, "not due before its backoff (10–20 s)")
+            let second = try #require(try await Self.claim(store, worker, at: Microseconds.now() + 25_000_000), "due after it")
             await worker.execute(second)
             let dead = try #require(try await store.find(job.id, owner: nil, logger: database.logger))
             #expect(dead.state == .failed && dead.attempts == 2 && dead.finishedAt != nil)
