@@ -147,7 +147,9 @@ def main():
     env = {**os.environ, "DOCKET_PORT": str(port), "DOCKET_DATA_DIR": work, "DOCKET_LOG_LEVEL": "error",
            # Every rate limit lifted: a 429 for a schema-valid request would be a failure of the run, not the server.
            **{f"DOCKET_RATE_LIMIT_{name}": UNLIMITED
-              for name in ("IP", "ACCOUNT", "TOKEN", "TOKEN_USER", "EMAIL", "EMAIL_IP", "WRITES")},
+              for name in ("IP", "ACCOUNT", "TOKEN", "TOKEN_USER", "EMAIL", "EMAIL_IP", "WRITES", "WEBHOOK_SENDS")},
+           # ...and the cap on queued bulk updates and imports, which fuzzing fills in seconds (JobFairnessTests covers it).
+           "DOCKET_MAX_PENDING_JOBS_PER_USER": "1000000",
            "DOCKET_METRICS_TOKEN": METRICS_TOKEN,
            # A pass can outlast the default 15 minutes of an access token.
            "DOCKET_ACCESS_TOKEN_TTL": "86400",

@@ -60,7 +60,7 @@ struct JobFairnessTests {
     func enqueueCap(backend: TestBackend) async throws {
         try await TestApp.make(backend) { $0.jobs.concurrency = 0 }.run { client, _ in
             let owner = try await client.register()
-            for _ in 0..<JobQueue.maxPendingTaskJobs {
+            for _ in 0..<AuthSettings().maxPendingJobsPerUser {
                 _ = try await client.startJob("/api/v1/tasks/bulk-update", body: #"{"filter": {}, "set_priority": "low"}"#, headers: owner.bearer)
             }
             let refused = try await client.sendRaw(.post, "/api/v1/tasks/import", body: #"{"tasks": [{"title": "a"}]}"#, headers: owner.bearer)

@@ -25,6 +25,8 @@ import Foundation
 /// - `DOCKET_RATE_LIMIT_EMAIL` (default `5/3600`): verification and password-reset emails per account;
 ///   `DOCKET_RATE_LIMIT_EMAIL_IP` (default `30/3600`): such emails requested per client address.
 /// - `DOCKET_RATE_LIMIT_WRITES` (default `600/60`): task writes per account (REST, MCP, jobs enqueued).
+/// - `DOCKET_RATE_LIMIT_WEBHOOK_SENDS` (default `10/60`): webhook test sends and redeliveries per account.
+/// - `DOCKET_MAX_PENDING_JOBS_PER_USER` (default 20): bulk updates and imports one account may have queued or running.
 /// - `DOCKET_MAX_TASKS_PER_USER` (default 100000): tasks one account may hold; a create past it is a 422 problem.
 /// - `DOCKET_AUDIT_RETENTION_DAYS` (default 400): audit events older than this are purged.
 /// - `DOCKET_PUBLIC_URL` (default `http://<host>:<port>`): the base of links in emails.
@@ -49,6 +51,8 @@ public struct AuthSettings: Sendable {
     public var emailIPLimit: RateLimitPolicy = RateLimitPolicy(capacity: 30, periodSeconds: 3600)
     public var writeLimit: RateLimitPolicy = RateLimitPolicy(capacity: 600, periodSeconds: 60)
     public var maxTasksPerUser: Int = 100_000
+    public var webhookSendLimit: RateLimitPolicy = RateLimitPolicy(capacity: 10, periodSeconds: 60)
+    public var maxPendingJobsPerUser: Int = 20
     public var auditRetentionDays: Int = 400
     public var publicURL: String?
     public var emailTokenTTL: Int = 86_400
@@ -85,6 +89,9 @@ extension EnvironmentReader {
         settings.emailIPLimit = try rateLimit("DOCKET_RATE_LIMIT_EMAIL_IP", default: settings.emailIPLimit)
         settings.writeLimit = try rateLimit("DOCKET_RATE_LIMIT_WRITES", default: settings.writeLimit)
         settings.maxTasksPerUser = try integer("DOCKET_MAX_TASKS_PER_USER", default: settings.maxTasksPerUser, in: 1...100_000_000)
+        settings.webhookSendLimit = try rateLimit("DOCKET_RATE_LIMIT_WEBHOOK_SENDS", default: settings.webhookSendLimit)
+        settings.maxPendingJobsPerUser = try integer(
+            "DOCKET_MAX_PENDING_JOBS_PER_USER", default: settings.maxPendingJobsPerUser, in: 1...1_000_000)
         settings.auditRetentionDays = try integer("DOCKET_AUDIT_RETENTION_DAYS", default: settings.auditRetentionDays, in: 1...36_500)
         settings.publicURL = values["DOCKET_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         settings.emailTokenTTL = try integer("DOCKET_EMAIL_TOKEN_TTL", default: 86_400, in: 60...2_592_000)

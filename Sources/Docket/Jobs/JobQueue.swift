@@ -17,17 +17,14 @@ struct JobQueue: Sendable {
         return job
     }
 
-    /// Task jobs (bulk updates and imports) one account may have queued or running at once.
-    static let maxPendingTaskJobs = 20
-
-    /// Queues a task job the owner asked for, unless the owner already has `maxPendingTaskJobs` waiting or running
+    /// Queues a task job the owner asked for, unless the owner already has `maxPending` waiting or running
     /// (a 429 problem asking to come back once some have finished). Two requests racing at the cap may both pass it.
-    func enqueueTaskJob(kind: String, payload: some Encodable, owner: UUID, logger: Logger) async throws -> JobRecord {
+    func enqueueTaskJob(kind: String, payload: some Encodable, owner: UUID, maxPending: Int, logger: Logger) async throws -> JobRecord {
         let pending = try await store.pendingCount(owner: owner, kinds: [BulkUpdateTasksJob.kind, ImportTasksJob.kind], logger: logger)
-        guard pending < Self.maxPendingTaskJobs else {
+        guard pending < maxPending else {
             throw AppError(
                 .rateLimited,
-                "The account has \(pending) bulk updates and imports queued or running (at most \(Self.maxPendingTaskJobs)); "
+                "The account has \(pending) bulk updates and imports queued or running (at most \(maxPending)); "
                     + "start more once some have finished.", headers: [.retryAfter: "10"])
         }
         return try await enqueue(kind: kind, payload: payload, owner: owner, logger: logger)

@@ -8,8 +8,6 @@ import SQLKit
 struct WebhookService: Sendable {
     /// Endpoints one user may have.
     static let maxPerUser = 20
-    /// Test sends and redeliveries one account may ask for (each queues a delivery to its own endpoint).
-    static let manualSendLimit = RateLimitPolicy(capacity: 10, periodSeconds: 60)
 
     let store: WebhookStore
     let fanout: WebhookFanout

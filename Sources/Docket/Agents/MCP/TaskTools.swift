@@ -133,12 +133,16 @@ struct TaskTools: Sendable {
             args.absorb(filter, under: "filter")
             try args.check()
             try update.validate()
-            return try Self.started(try await jobs.enqueueTaskJob(kind: BulkUpdateTasksJob.kind, payload: update, owner: owner, logger: logger))
+            return try Self.started(
+                try await jobs.enqueueTaskJob(
+                    kind: BulkUpdateTasksJob.kind, payload: update, owner: owner, maxPending: authSettings.maxPendingJobsPerUser, logger: logger))
         case "import_tasks":
             let plan = try TaskImport(toolArguments: &args)
             // Refused at once when the plan cannot fit, like REST; the job checks each row again as it inserts.
             try await tasks.quota.check(owner: owner, adding: plan.rows.count, on: tasks.database.sql(logger: logger))
-            return try Self.started(try await jobs.enqueueTaskJob(kind: ImportTasksJob.kind, payload: plan, owner: owner, logger: logger))
+            return try Self.started(
+                try await jobs.enqueueTaskJob(
+                    kind: ImportTasksJob.kind, payload: plan, owner: owner, maxPending: authSettings.maxPendingJobsPerUser, logger: logger))
         case "get_job", "cancel_job":
             let id = args.uuid("id")
             try args.check()

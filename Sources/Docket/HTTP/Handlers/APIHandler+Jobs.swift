@@ -11,7 +11,8 @@ extension APIHandler {
         try rejectExplicitNulls()
         let update = BulkTaskUpdate(body)
         try update.validate()
-        let job = try await jobs.enqueueTaskJob(kind: BulkUpdateTasksJob.kind, payload: update, owner: caller.id, logger: requestLogger)
+        let job = try await jobs.enqueueTaskJob(
+            kind: BulkUpdateTasksJob.kind, payload: update, owner: caller.id, maxPending: settings.maxPendingJobsPerUser, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
     }
 
@@ -32,7 +33,8 @@ extension APIHandler {
         default: throw AppError.validation([FieldError(pointer: "", message: "must hold exactly one of tasks, csv, todoist_csv and docket_export")])
         }
         try await tasks.quota.check(owner: caller.id, adding: plan.rows.count, on: database.sql(logger: requestLogger))
-        let job = try await jobs.enqueueTaskJob(kind: ImportTasksJob.kind, payload: plan, owner: caller.id, logger: requestLogger)
+        let job = try await jobs.enqueueTaskJob(
+            kind: ImportTasksJob.kind, payload: plan, owner: caller.id, maxPending: settings.maxPendingJobsPerUser, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: job)), body: .json(.init(job))))
     }
 
@@ -46,19 +48,22 @@ extension APIHandler {
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
         let caller = try await requireUser(.scope(.tasksRead))
-        let job = try await jobs.job(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        let job = try await jobs.job(
+            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 
     func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
         let caller = try await requireUser(.scope(.tasksWrite))
-        let job = try await jobs.cancel(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        let job = try await jobs.cancel(
+            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 
     func retryJob(_ input: Operations.RetryJob.Input) async throws -> Operations.RetryJob.Output {
         let caller = try await requireUser(.scope(.tasksWrite))
-        let job = try await jobs.retry(try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+        let job = try await jobs.retry(
+            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 

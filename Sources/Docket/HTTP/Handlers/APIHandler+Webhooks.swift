@@ -64,7 +64,7 @@ extension APIHandler {
 
     func testWebhook(_ input: Operations.TestWebhook.Input) async throws -> Operations.TestWebhook.Output {
         let caller = try await requireUser(.session)
-        try await limit([userBucket("webhook-send", userID: caller.id, policy: WebhookService.manualSendLimit)])
+        try await limit([userBucket("webhook-send", userID: caller.id, policy: settings.webhookSendLimit)])
         let delivery = try await webhooks.sendTest(try Self.uuid(input.path.id, "webhook"), owner: caller.id, logger: requestLogger)
         return .accepted(.init(body: .json(.init(delivery))))
     }
@@ -78,7 +78,7 @@ extension APIHandler {
 
     func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output {
         let caller = try await requireUser(.session)
-        try await limit([userBucket("webhook-send", userID: caller.id, policy: WebhookService.manualSendLimit)])
+        try await limit([userBucket("webhook-send", userID: caller.id, policy: settings.webhookSendLimit)])
         let delivery = try await webhooks.redeliver(
             try Self.uuid(input.path.id, "webhook"), delivery: try Self.uuid(input.path.deliveryId, "delivery"), owner: caller.id,
             logger: requestLogger)
