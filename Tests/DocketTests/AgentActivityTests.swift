@@ -96,6 +96,8 @@ struct AgentActivityTests {
             let admin = try await AdminTests.makeAdmin(client, database)
             let everyone = try await client.send(.get, "/api/v1/agent-activity?all=true", headers: admin.bearer).decode(ToolCallPageBody.self)
             #expect(everyone.items.count == 4)
+            #expect(everyone.items.allSatisfy { $0.arguments.isEmpty }, "an admin sees what others called, not with what")
+            #expect(mine.items.contains { !$0.arguments.isEmpty }, "the owner sees their own arguments")
             let bobsAsAdmin = try await client.send(.get, "/api/v1/agent-activity?user_id=\(bob.user.id)", headers: admin.bearer)
                 .decode(ToolCallPageBody.self)
             #expect(bobsAsAdmin.items.count == 1)

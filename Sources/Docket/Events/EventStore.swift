@@ -10,6 +10,7 @@ struct EventStore: Sendable {
     func events(
         of owner: UUID, after seq: Int64, through: Int64? = nil, limit: Int, types: Set<String>? = nil, logger: Logger
     ) async throws -> [StoredEvent] {
+        if types?.isEmpty == true { return [] }
         var query = database.sql(logger: logger).select().column("*").from("events")
             .where("user_id", .equal, SQLBind(owner)).where("seq", .greaterThan, SQLBind(seq))
         if let through { query = query.where("seq", .lessThanOrEqual, SQLBind(through)) }

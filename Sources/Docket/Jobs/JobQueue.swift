@@ -31,18 +31,19 @@ struct JobQueue: Sendable {
     }
 
     /// The owner's job, or a 404 problem.
-    func job(_ id: UUID, owner: UUID, logger: Logger) async throws -> JobRecord {
-        guard let job = try await store.find(id, owner: owner, logger: logger) else { throw AppError.notFound("No such job.") }
+    func job(_ id: UUID, owner: UUID, kinds: [String]? = nil, logger: Logger) async throws -> JobRecord {
+        guard let job = try await store.find(id, owner: owner, kinds: kinds, logger: logger) else { throw AppError.notFound("No such job.") }
         return job
     }
 
     /// The owner's jobs, newest first, optionally in one state (`failed` lists the dead letters).
-    func list(owner: UUID, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
-        try await store.list(owner: owner, state: state, limit: limit, logger: logger)
+    func list(owner: UUID, state: JobState?, kinds: [String]? = nil, limit: Int, logger: Logger) async throws -> [JobRecord] {
+        try await store.list(owner: owner, state: state, kinds: kinds, limit: limit, logger: logger)
     }
 
     /// Cancels a queued job at once, or asks a running one to stop after its current step; a finished one is a 409.
-    func cancel(_ id: UUID, owner: UUID, logger: Logger) async throws -> JobRecord {
+    func cancel(_ id: UUID, owner: UUID, kinds: [String]? = nil, logger: Logger) async throws -> JobRecord {
+        _ = try await job(id, owner: owner, kinds: kinds, logger: logger)  // a job the caller may not see is a 404
         guard let job = try await store.cancel(id, owner: owner, now: Microseconds.now(), logger: logger) else {
             throw AppError.notFound("No such job.")
         }
@@ -51,8 +52,8 @@ struct JobQueue: Sendable {
     }
 
     /// Runs a failed or cancelled job again, from where it stopped, with fresh attempts; any other state is a 409.
-    func retry(_ id: UUID, owner: UUID, logger: Logger) async throws -> JobRecord {
-        let before = try await job(id, owner: owner, logger: logger)
+    func retry(_ id: UUID, owner: UUID, kinds: [String]? = nil, logger: Logger) async throws -> JobRecord {
+        let before = try await job(id, owner: owner, kinds: kinds, logger: logger)
         guard before.state == .failed || before.state == .cancelled else {
             throw AppError(.conflict, "Only a failed or cancelled job can be retried; this one is \(before.state.rawValue).")
         }

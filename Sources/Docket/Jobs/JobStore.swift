@@ -25,10 +25,11 @@ struct JobStore: Sendable {
         try await sql.insert(into: "jobs").model(job, nilEncodingStrategy: .asNil).run()
     }
 
-    /// The job with `id`, when `owner` is nil or owns it.
-    func find(_ id: UUID, owner: UUID?, logger: Logger) async throws -> JobRecord? {
+    /// The job with `id`, when `owner` is nil or owns it (and it is of one of `kinds`, when given).
+    func find(_ id: UUID, owner: UUID?, kinds: [String]? = nil, logger: Logger) async throws -> JobRecord? {
         var query = sql(logger).select().column("*").from("jobs").where("id", .equal, SQLBind(id))
         if let owner { query = query.where("user_id", .equal, SQLBind(owner)) }
+        if let kinds { query = query.where("kind", .in, SQLBind.group(kinds)) }
         return try await query.first(decoding: JobRecord.self)
     }
 
@@ -42,10 +43,11 @@ struct JobStore: Sendable {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// The owner's jobs, newest first, optionally in one state.
-    func list(owner: UUID, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
+    /// The owner's jobs, newest first, optionally in one state (and of `kinds`, when given).
+    func list(owner: UUID, state: JobState?, kinds: [String]? = nil, limit: Int, logger: Logger) async throws -> [JobRecord] {
         var query = sql(logger).select().column("*").from("jobs").where("user_id", .equal, SQLBind(owner))
         if let state { query = query.where("state", .equal, SQLBind(state.rawValue)) }
+        if let kinds { query = query.where("kind", .in, SQLBind.group(kinds)) }
         return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all(decoding: JobRecord.self)
     }
 

@@ -148,7 +148,8 @@ struct TaskTools: Sendable {
             try args.check()
             let job =
                 name == "get_job"
-                ? try await jobs.job(id!, owner: owner, logger: logger) : try await jobs.cancel(id!, owner: owner, logger: logger)
+                ? try await jobs.job(id!, owner: owner, kinds: caller.readableJobKinds, logger: logger)
+                : try await jobs.cancel(id!, owner: owner, kinds: caller.readableJobKinds, logger: logger)
             let view = JobView(job)
             let progress = "\(view.progressDone)" + (view.progressTotal.map { "/\($0)" } ?? "")
             return try Self.success(view, text: "Job \(view.id) (\(view.kind)) is \(view.state); progress \(progress).", jobID: job.id)

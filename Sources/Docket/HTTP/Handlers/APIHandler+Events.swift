@@ -6,7 +6,7 @@ import OpenAPIRuntime
 extension APIHandler {
     func getEvents(_ input: Operations.GetEvents.Input) async throws -> Operations.GetEvents.Output {
         let caller = try await requireUser(.scope(.tasksRead))
-        let types = try Self.eventTypes(input.query.types)
+        let types = caller.readable(try Self.eventTypes(input.query.types))
         if let after = input.query.after, after < 0 { throw AppError(.badRequest, "after must be 0 or more.") }
         // Last-Event-ID first: EventSource reconnects to the same URL (with its `after`) and adds the header.
         // The raw header: the generated layer reads an undecodable value (say, a stray `%`) as absent.

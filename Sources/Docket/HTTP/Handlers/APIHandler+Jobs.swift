@@ -42,28 +42,28 @@ extension APIHandler {
         let caller = try await requireUser(.scope(.tasksRead))
         let (limit, _) = try Paging.validate(limit: input.query.limit, offset: nil)
         let state = input.query.state.flatMap { JobState(rawValue: $0.rawValue) }
-        let found = try await jobs.list(owner: caller.id, state: state, limit: limit, logger: requestLogger)
+        let found = try await jobs.list(owner: caller.id, state: state, kinds: caller.readableJobKinds, limit: limit, logger: requestLogger)
         return .ok(.init(body: .json(.init(items: found.map(Components.Schemas.Job.init)))))
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
         let caller = try await requireUser(.scope(.tasksRead))
         let job = try await jobs.job(
-            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+            try Self.jobID(input.path.id), owner: caller.id, kinds: caller.readableJobKinds, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 
     func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
         let caller = try await requireUser(.scope(.tasksWrite))
         let job = try await jobs.cancel(
-            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+            try Self.jobID(input.path.id), owner: caller.id, kinds: caller.readableJobKinds, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 
     func retryJob(_ input: Operations.RetryJob.Input) async throws -> Operations.RetryJob.Output {
         let caller = try await requireUser(.scope(.tasksWrite))
         let job = try await jobs.retry(
-            try Self.jobID(input.path.id), owner: caller.id, logger: requestLogger)
+            try Self.jobID(input.path.id), owner: caller.id, kinds: caller.readableJobKinds, logger: requestLogger)
         return .ok(.init(body: .json(.init(job))))
     }
 
