@@ -33,6 +33,9 @@ extension APIHandler {
         }
         let (limit, _) = try Paging.validate(limit: query.limit, offset: nil)
         let page = try await toolCalls.list(filter, limit: limit, cursor: query.cursor, logger: requestLogger)
-        return .ok(.init(body: .json(.init(items: page.items.map { Components.Schemas.ToolCall($0, showingArgumentsOf: caller.id) }, nextCursor: page.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(items: page.items.map { Components.Schemas.ToolCall($0, showingArgumentsOf: caller.id) }, nextCursor: page.nextCursor))))
     }
 }

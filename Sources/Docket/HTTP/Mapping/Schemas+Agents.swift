@@ -8,7 +8,8 @@ extension Components.Schemas.ToolCall {
         self.init(
             id: entry.id.uuidString.lowercased(), userId: entry.userID.uuidString.lowercased(), tokenId: entry.tokenID?.uuidString.lowercased(),
             clientName: entry.clientName, clientVersion: entry.clientVersion, sessionId: entry.sessionID, tool: entry.tool,
-            arguments: entry.userID == viewer ? entry.arguments : "", outcome: Components.Schemas.ToolCallOutcome(rawValue: entry.outcome) ?? .toolError,
+            arguments: entry.userID == viewer ? entry.arguments : "",
+            outcome: Components.Schemas.ToolCallOutcome(rawValue: entry.outcome) ?? .toolError,
             errorType: entry.errorType, durationMs: entry.durationMs, requestId: entry.requestID, jobId: entry.jobID?.uuidString.lowercased(),
             createdAt: Microseconds.date(entry.createdAt))
     }

@@ -101,7 +101,9 @@ struct EventSocketEndpoint: Sendable {
         let caller = try await refusing(4401) { try await authenticator.authenticate(authorization: authorization, origin: origin, logger: logger) }
         guard caller.holds(.tasksRead) else { throw Refusal(code: 4403, reason: "the token lacks the tasks:read scope") }
         let watch = authenticator.watch(authorization: authorization, origin: origin, logger: logger)
-        let stream = try await refusing(0) { try await feed.open(owner: caller.id, after: after, types: caller.readable(types), watch: watch, logger: logger) }
+        let stream = try await refusing(0) {
+            try await feed.open(owner: caller.id, after: after, types: caller.readable(types), watch: watch, logger: logger)
+        }
         for try await item in stream {
             switch item {
             case .event(let event): try await outbound.write(.text(event.envelope))
