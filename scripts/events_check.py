@@ -518,6 +518,35 @@ def scenario_websocket_errors(port, label):
     check(codes["a bad after"] in (4400, 400), f"{label}: WebSocket with after=abc is refused (4400 or 400): {codes['a bad after']}")
 
 
+def scenario_unauthenticated_cap(port, label):
+    """Sockets that never authenticate are capped per address (16): the 17th is closed at once with 4429."""
+    if ws_connect is None:
+        return
+    held, code = [], None
+    try:
+        for _ in range(16):
+            held.append(ws_connect(f"ws://127.0.0.1:{port}/api/v1/events/ws", open_timeout=10, close_timeout=2).__enter__())
+        extra = ws_connect(f"ws://127.0.0.1:{port}/api/v1/events/ws", open_timeout=10, close_timeout=2).__enter__()
+        try:
+            extra.recv(timeout=5)
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            code = "still open"
+        extra.close()
+    finally:
+        for socket_ in held:
+            socket_.close()
+    check(code == 4429, f"{label}: a 17th unauthenticated WebSocket from one address is closed with 4429 ({code})")
+    account = Account(port, "ws-after-cap")
+    stream = SocketStream(port, account.token, after=0, auth_message=True)
+    marker = create_task(port, account, "after the cap")
+    events = read_until(stream.next_event, lambda e: e["subject"] == f"tasks/{marker['id']}")
+    stream.close()
+    check(any(e["subject"] == f"tasks/{marker['id']}" for e in events),
+          f"{label}: once they close, the address authenticates a new socket and gets its events")
+
+
 def scenario_isolation(port, label):
     alice, bob = Account(port, "alice"), Account(port, "bob")
     stream = SSEStream(port, bob.token, after=0)
@@ -878,7 +907,8 @@ def run_sqlite(binary, work):
         port = start_node(binary, os.path.join(work, "sqlite"), processes)
         label = "sqlite"
         for scenario in (scenario_order, scenario_types, scenario_isolation, scenario_resume_sse, scenario_resume_ws,
-                         scenario_websocket_errors, scenario_beyond_newest, scenario_heartbeat, scenario_stream_cap,
+                         scenario_websocket_errors, scenario_unauthenticated_cap, scenario_beyond_newest, scenario_heartbeat,
+                         scenario_stream_cap,
                          scenario_slow_client):
             attempt(scenario, port, label)
     finally:

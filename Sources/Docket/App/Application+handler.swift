@@ -77,6 +77,9 @@ func buildHandler(
         rateLimiter: rateLimiter, audit: audit,
         settings: config.auth, serverSettings: config.server, broker: config.broker, publicURL: config.publicURL, metrics: metrics, logger: logger)
     return Endpoints(
-        api: api, mcp: mcp, eventSocket: EventSocketEndpoint(authenticator: authenticator, feed: events.feed),
+        api: api, mcp: mcp,
+        eventSocket: EventSocketEndpoint(
+            authenticator: authenticator, feed: events.feed, address: ClientAddress(trustedProxies: config.server.trustedProxies),
+            waiting: UnauthenticatedSockets()),
         accountChanged: accounts.statusChanged, exportLinks: exportLinks)
 }

@@ -16,7 +16,9 @@ func buildRouter(
 
     let router = Router(context: DocketRequestContext.self)
     router.add(middleware: RequestIDMiddleware(generator: requestIDs))
-    router.add(middleware: ClientAddressMiddleware(trustedProxies: config.server.trustedProxies, servesTLS: config.server.tlsCertificateFile != nil))
+    router.add(
+        middleware: ClientAddressMiddleware(
+            address: ClientAddress(trustedProxies: config.server.trustedProxies), servesTLS: config.server.tlsCertificateFile != nil))
     if let tracing { router.add(middleware: TracingMiddleware(tracing: tracing)) }
     if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
     router.add(middleware: AccessLogMiddleware(level: .info))

@@ -92,8 +92,9 @@ struct DeliverWebhookJob: JobHandler {
         } catch {
             throw AttemptFailed(reason: "\(error)")
         }
-        if let refused = addresses.lazy.compactMap({ address in self.policy.refusal(of: address, port: target.port).map { (address, $0) } }).first {
-            throw AttemptFailed(reason: "target address refused: \(refused.0.ipAddress ?? "?") is \(refused.1)")
+        if let refused = addresses.lazy.compactMap({ address in self.policy.refusal(of: address, port: target.port) }).first {
+            // The address itself stays out of the record: the owner learns what kind it is, not where it points inside.
+            throw AttemptFailed(reason: "target address refused: \(target.host) resolves to an address that is \(refused)")
         }
         let now = Microseconds.now()
         let timestamp = now / 1_000_000

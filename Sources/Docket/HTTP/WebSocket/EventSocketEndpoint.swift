@@ -4,18 +4,23 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// The live feed over WebSocket (`/api/v1/events/ws`): the same events, resume (`?after=`) and filter (`?types=`) as
 /// the SSE feed. The caller authenticates with the upgrade request's `Authorization` header or with a first text
 /// message `{"type":"auth","token":"…"}` within 10 seconds (browsers cannot set headers on a WebSocket). Each event is
 /// one text message (its CloudEvents JSON); the server pings on the heartbeat interval. Refusals close the socket with
 /// 4400 (bad request), 4401 (not authenticated), 4403 (scope), 4410 (resume point gone), 4429 (too many streams),
-/// 4408 (client too slow); a shutting-down server closes with 1001.
+/// 4408 (client too slow); a shutting-down server closes with 1001. Sockets waiting for their first message are capped
+/// per client address (behind a trusted proxy, the forwarded one) and in all (`UnauthenticatedSockets`; 4429 past it).
 struct EventSocketEndpoint: Sendable {
     static let path = "/api/v1/events/ws"
 
     let authenticator: Authenticator
     let feed: EventFeed
+    /// Who the client is, as HTTP requests see it.
+    let address: ClientAddress
+    let waiting: UnauthenticatedSockets
 
     /// Whether to upgrade `request`: only on this endpoint's path; everything else is plain HTTP.
     func shouldUpgrade(_ request: HTTPRequest, channel: any Channel, logger: Logger) -> ShouldUpgradeResult<
@@ -27,7 +32,8 @@ struct EventSocketEndpoint: Sendable {
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
         let authorization = request.headerFields[.authorization]
-        let origin = RequestOrigin(ip: channel.remoteAddress?.ipAddress, userAgent: request.headerFields[.userAgent], requestID: nil)
+        let client = address.resolve(peer: channel.remoteAddress?.ipAddress, forwardedFor: request.headerFields[values: .xForwardedFor])
+        let origin = RequestOrigin(ip: client, userAgent: request.headerFields[.userAgent], requestID: nil)
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(query: query, authorization: authorization, origin: origin, inbound: inbound, outbound: outbound, logger: logger)
         }
@@ -45,6 +51,19 @@ struct EventSocketEndpoint: Sendable {
     ) async {
         // One task reads (the first message may carry the token; reading also answers pings and notices a close), the
         // other writes the feed; whichever ends first ends both.
+        let waiter = authorization == nil ? (origin.ip ?? "unknown") : nil
+        if let waiter {
+            guard waiting.admit(waiter) else {
+                try? await outbound.close(.unknown(4429), reason: "too many sockets waiting to authenticate; authenticate or close some")
+                return
+            }
+        }
+        let released = Atomic(false)
+        let release = { @Sendable in
+            // Once only: when the first message arrives, or when the socket closes before it does.
+            if let waiter, !released.exchange(true, ordering: .relaxed) { waiting.release(waiter) }
+        }
+        defer { release() }
         let (firstMessage, firstMessageSink) = AsyncStream<String?>.makeStream()
         let timer = Task {
             try await Task.sleep(for: .seconds(10))
@@ -70,6 +89,7 @@ struct EventSocketEndpoint: Sendable {
                         header = try Self.authorization(fromFirstMessage: await iterator.next() ?? nil)
                     }
                     timer.cancel()
+                    release()
                     try await follow(query: query, authorization: header, origin: origin, outbound: outbound, logger: logger)
                 }
                 try await group.next()
