@@ -68,6 +68,15 @@ struct AccountDeletionSagaTests {
             _ = try await client.createTask(["title": "theirs"], as: other)
             let token = try await client.createAccessToken(["tasks:read"], as: user)
             _ = try await client.login(email: user.user.email, password: "Wrong-Password-1")  // an audit row with the address it came from
+            // A dead letter of each account (an event a consumer could not process carries the account's data).
+            for account in [user, other] {
+                try await database.sql(logger: database.logger).insert(into: "dead_letters")
+                    .columns("id", "consumer", "message_id", "user_id", "payload", "error", "attempts", "created_at")
+                    .values(
+                        SQLBind(UUID()), SQLBind("stats"), SQLBind(UUID().uuidString), SQLBind(UUID(uuidString: account.user.id)!),
+                        SQLBind(#"{"title":"mine"}"#), SQLBind("poison"), SQLBind(5), SQLBind(Microseconds.now())
+                    ).run()
+            }
 
             let wrong = try await client.send(.delete, "/api/v1/users/me", json: ["password": "Wrong-Password-1"], headers: user.bearer)
             #expect(try wrong.expectProblem(.unprocessableContent, "validation-failed").pointers == ["/password"])
@@ -86,6 +95,8 @@ struct AccountDeletionSagaTests {
             #expect(try await count("SELECT COUNT(*) AS count FROM users WHERE id = \(bind: owner)", in: database) == 0)
             #expect(try await count("SELECT COUNT(*) AS count FROM tasks WHERE user_id = \(bind: owner)", in: database) == 0)
             #expect(try await count("SELECT COUNT(*) AS count FROM personal_access_tokens WHERE user_id = \(bind: owner)", in: database) == 0)
+            #expect(try await count("SELECT COUNT(*) AS count FROM dead_letters WHERE user_id = \(bind: owner)", in: database) == 0)
+            #expect(try await count("SELECT COUNT(*) AS count FROM dead_letters", in: database) == 1, "the other account's stays")
             // The other account is untouched.
             #expect(try await client.walkTasks("limit=100", as: other).count == 1)
             // The audit rows keep what happened and when, without where from or any free text.

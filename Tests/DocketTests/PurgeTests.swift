@@ -28,6 +28,15 @@ struct PurgeTests {
             // Buckets are rows on PostgreSQL (shared by every node); on SQLite (one node) they live in memory.
             #expect(backend == .sqlite ? before.rateLimitBuckets == 0 : before.rateLimitBuckets >= 1)
 
+            // A consumer's inbox row and a dead letter, as the event consumers leave them.
+            let now = Microseconds.now()
+            try await sql.insert(into: "consumer_inbox").columns("consumer", "message_id", "processed_at")
+                .values(SQLBind("stats"), SQLBind("1-0"), SQLBind(now)).run()
+            try await sql.insert(into: "dead_letters")
+                .columns("id", "consumer", "message_id", "user_id", "payload", "error", "attempts", "created_at")
+                .values(SQLBind(UUID()), SQLBind("stats"), SQLBind("2-0"), SQLBind(UUID(uuidString: tokens.user.id)!), SQLBind("{}"),
+                    SQLBind("poison"), SQLBind(5), SQLBind(now)).run()
+
             let purger = ExpiredRowPurger(database: database, interval: .seconds(3600), bucketIdleSeconds: 300, logger: database.logger)
             #expect(try await purger.purge(now: Date()).total == 0, "nothing has expired yet")
 
@@ -42,6 +51,9 @@ struct PurgeTests {
             let monthLater = try await purger.purge(now: Date().addingTimeInterval(32 * 86_400))
             #expect(monthLater.refreshTokens == 2 && monthLater.oneTimeTokens == 1 && monthLater.personalAccessTokens == 1)
             #expect(monthLater.sessions == 2 && monthLater.auditEvents == 0)
+            #expect(dayLater.consumerInbox == 0 && monthLater.consumerInbox == 1, "the inbox row goes with the event retention (7 days)")
+            #expect(monthLater.deadLetters == 0, "a dead letter stays as long as agent activity (90 days)")
+            #expect(try await purger.purge(now: Date().addingTimeInterval(91 * 86_400)).deadLetters == 1)
             // Past the audit retention (400 days by default), audit events go too.
             #expect(try await purger.purge(now: Date().addingTimeInterval(401 * 86_400)).auditEvents > 0)
             let after = try await Self.counts(sql)

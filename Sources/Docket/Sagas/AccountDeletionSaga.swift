@@ -140,6 +140,8 @@ struct AccountDeletionSaga: SagaDefinition {
     @Sendable private static func deleteUser(_ saga: inout SagaRecord, _ context: SagaStepContext) async throws -> SagaStepOutcome {
         var facts = try saga.facts(Facts.self)
         try await context.sql.delete(from: "users").where("id", .equal, SQLBind(saga.userID)).run()
+        // Events a consumer could not process carry the account's data too (they have no key to cascade from).
+        try await context.sql.delete(from: "dead_letters").where("user_id", .equal, SQLBind(saga.userID)).run()
         try await context.sql.insert(into: "audit_events")
             .columns("id", "event_type", "user_id", "created_at", "occurrences")
             .values(

@@ -28,9 +28,11 @@ final class ExpiredRowPurger: Service, Sendable {
         var sessions = 0
         var auditEvents = 0
         var exports = 0
+        var consumerInbox = 0
+        var deadLetters = 0
         var total: Int {
             idempotencyKeys + refreshTokens + oneTimeTokens + personalAccessTokens + rateLimitBuckets + finishedJobs + toolCalls + events
-                + webhookDeliveries + sessions + auditEvents + exports
+                + webhookDeliveries + sessions + auditEvents + exports + consumerInbox + deadLetters
         }
     }
 
@@ -124,6 +126,15 @@ final class ExpiredRowPurger: Service, Sendable {
             $0.where("created_at", .lessThan, SQLBind(now.addingTimeInterval(-auditRetention)))
         }
         counts.exports = try await deleteInBatches("exports") { $0.where("expires_at", .lessThan, SQLBind(Microseconds.of(now))) }
+        // A consumer's record of a processed message outlives the event it was about by nothing: the broker's copy and
+        // the event itself are gone by then, so the message cannot come again. Dead letters stay as long as agent
+        // activity, for an operator to look at.
+        counts.consumerInbox = try await deleteInBatches("consumer_inbox", key: "message_id") {
+            $0.where("processed_at", .lessThan, SQLBind(eventCutoff))
+        }
+        counts.deadLetters = try await deleteInBatches("dead_letters") {
+            $0.where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000)))
+        }
         return counts
     }
 
