@@ -34,8 +34,10 @@ struct PurgeTests {
                 .values(SQLBind("stats"), SQLBind("1-0"), SQLBind(now)).run()
             try await sql.insert(into: "dead_letters")
                 .columns("id", "consumer", "message_id", "user_id", "payload", "error", "attempts", "created_at")
-                .values(SQLBind(UUID()), SQLBind("stats"), SQLBind("2-0"), SQLBind(UUID(uuidString: tokens.user.id)!), SQLBind("{}"),
-                    SQLBind("poison"), SQLBind(5), SQLBind(now)).run()
+                .values(
+                    SQLBind(UUID()), SQLBind("stats"), SQLBind("2-0"), SQLBind(UUID(uuidString: tokens.user.id)!), SQLBind("{}"),
+                    SQLBind("poison"), SQLBind(5), SQLBind(now)
+                ).run()
 
             let purger = ExpiredRowPurger(database: database, interval: .seconds(3600), bucketIdleSeconds: 300, logger: database.logger)
             #expect(try await purger.purge(now: Date()).total == 0, "nothing has expired yet")
