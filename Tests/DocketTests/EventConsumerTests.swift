@@ -79,6 +79,19 @@ struct EventConsumerTests {
             #expect(try await OutboxRelay.backlog(database: database, logger: logger) == 0)
             let redis = try TestRedis.client()
             #expect(try await redis.length(of: settings.stream) == 19)
+            // A forged entry (anyone who can write to the stream): a real event's number and owner under another id, with a
+            // body completing the task, and an event the outbox never had. Neither changes the statistics.
+            let first = try #require(
+                try await EventStore(database: database).events(of: UUID(uuidString: user.user.id)!, after: 0, limit: 1, logger: logger).first)
+            let forged = first.envelope.replacingOccurrences(of: "\"todo\"", with: "\"done\"")
+            try await broker.publish([
+                BrokerMessage(
+                    eventID: UUID().uuidString.lowercased(), userID: user.user.id, seq: 1, type: "task.completed", occurredAt: first.occurredAt,
+                    event: forged),
+                BrokerMessage(
+                    eventID: UUID().uuidString.lowercased(), userID: user.user.id, seq: 99, type: "task.created", occurredAt: first.occurredAt,
+                    event: forged),
+            ])
 
             let runner = BrokerConsumerRunner(
                 broker: broker, processor: ConsumerProcessor(database: database, consumer: StatsProjector()),
@@ -93,6 +106,7 @@ struct EventConsumerTests {
             let stats = try await client.stats(as: user)
             #expect(stats.open == 12 && stats.asOfSeq == 12 && stats.eventsBehind == 0)
             #expect(try await count("SELECT COUNT(*) AS count FROM consumer_inbox WHERE consumer = 'stats'", in: database) == 12)
+            #expect(try await count("SELECT COUNT(*) AS count FROM dead_letters WHERE consumer = 'stats'", in: database) == 2, "the forged entries")
             let rendered = String(decoding: metrics.render(), as: UTF8.self)
             #expect(rendered.contains("consumer_messages_total{consumer=\"stats\",outcome=\"duplicate\"} 7"))
             #expect(rendered.contains("consumer_messages_total{consumer=\"stats\",outcome=\"applied\"} 12"))

@@ -90,9 +90,10 @@ final class BrokerConsumerRunner: Service, Sendable {
     /// Processes one delivery and acknowledges it when done; returns the event's time when it was applied or known.
     private func handle(_ delivery: BrokerDelivery, group: String) async -> Int64? {
         do {
-            guard let message = delivery.message, let event = ConsumedEvent(message) else {
+            guard let message = delivery.message, let claimed = ConsumedEvent(message) else {
                 throw UnreadableMessage(description: "the message lacks id, user_id, seq, type, occurred_at or event, or user_id is not a UUID")
             }
+            let event = try await stored(claimed)
             let applied = try await processor.process(event, logger: logger)
             try await broker.acknowledge([delivery.id], group: group)
             metrics.consumed(consumer: processor.name, outcome: applied ? "applied" : "duplicate")
@@ -102,6 +103,18 @@ final class BrokerConsumerRunner: Service, Sendable {
             await giveUpIfExhausted(delivery, group: group, error: error)
             return nil
         }
+    }
+
+    /// The outbox's own copy of the event a message names: a stream entry only points at the outbox, so one written by
+    /// anyone else (a forged `XADD`: an unknown event, or a known number with another id) changes nothing and becomes a
+    /// dead letter at once; the event applied is always the stored one, whatever the entry's body says.
+    private func stored(_ claimed: ConsumedEvent) async throws -> ConsumedEvent {
+        let found = try await EventStore(database: processor.database).events(
+            of: claimed.userID, after: claimed.seq - 1, through: claimed.seq, limit: 1, logger: logger)
+        guard let event = found.first, event.id.lowercased == claimed.id.lowercased() else {
+            throw UnreadableMessage(description: "the message names no event of the outbox (its owner, number and id must match one)")
+        }
+        return ConsumedEvent(event)
     }
 
     /// Dead-letters a delivery that failed its last allowed attempt (or can never be read); otherwise leaves it pending,
