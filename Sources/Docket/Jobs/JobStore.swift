@@ -62,11 +62,14 @@ struct JobStore: Sendable {
         let skipLocked: SQLQueryString = database.location.kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : ""
         let ownerOnly: SQLQueryString = owner.map { " AND candidate.user_id = \(bind: $0)" } ?? ""
         let clock = DatabaseClock.now(database.location)
+        // The busy accounts are read once (a handful of running jobs), not per candidate: a correlated check made
+        // each claim scan one account's whole queue per queued job, holding SQLite's write lock meanwhile.
         let sparing: SQLQueryString =
             sparingBusyOwners
             ? """
-             AND NOT EXISTS (SELECT 1 FROM jobs AS busy WHERE busy.user_id = candidate.user_id AND busy.state = 'running'
-                AND busy.kind IN (\(binds: kinds)) AND busy.lease_expires_at >= \(clock))
+             AND (candidate.user_id IS NULL OR candidate.user_id NOT IN (SELECT busy.user_id FROM jobs AS busy
+                WHERE busy.state = 'running' AND busy.user_id IS NOT NULL AND busy.kind IN (\(binds: kinds))
+                AND busy.lease_expires_at >= \(clock)))
             """ : ""
         let query: SQLQueryString = """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: worker), lease_expires_at = \(clock) + \(bind: leaseMicroseconds),
