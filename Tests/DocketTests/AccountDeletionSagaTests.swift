@@ -259,6 +259,11 @@ struct AccountDeletionSagaTests {
             // It stopped after revoke_credentials (or earlier, if a loaded machine failed an attempt first).
             let failed = try #require(stuck.first { $0.id == saga.id })
             #expect(AccountDeletionSaga.stepNames.prefix(3).contains(failed.step) && failed.error != nil)
+            // A purge long after the job finished keeps it: the saga stays failed, and retryable.
+            let purger = ExpiredRowPurger(database: database, interval: .seconds(3600), bucketIdleSeconds: 300, logger: database.logger)
+            _ = try await purger.purge(now: Date().addingTimeInterval(8 * 86_400))
+            let afterPurge = try await client.send(.get, "/api/v1/admin/sagas?state=failed", headers: admin.bearer).decode(SagaListBody.self)
+            #expect(afterPurge.items.contains { $0.id == saga.id })
             let bystander = try await client.register()
             try await client.send(.get, "/api/v1/admin/sagas", headers: bystander.bearer).expectProblem(.forbidden, "forbidden")
             try await client.send(.post, "/api/v1/admin/sagas/\(UUID())/retry", headers: admin.bearer).expectProblem(.notFound, "not-found")

@@ -55,7 +55,7 @@ struct AccountTests {
             try await client.me(tokens.accessToken).expectProblem(.unauthorized, "unauthorized")
             try await client.refresh(tokens.refreshToken).expectProblem(.unauthorized, "unauthorized")
             let stored = try #require(try await UserModel.find(UUID(uuidString: tokens.user.id), on: database.database(logger: database.logger)))
-            #expect(stored.deletedAt != nil)
+            #expect(stored.deactivatedAt != nil && stored.deletedAt == nil)
             #expect(stored.email == tokens.user.email)
         }
     }

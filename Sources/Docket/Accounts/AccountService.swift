@@ -107,23 +107,36 @@ struct AccountService: Sendable {
     /// Deactivates (or reactivates) an account; deactivation signs out every session. Nothing happens when it already is.
     /// `actor` is the admin doing it (nil for the account itself or the operator CLI); an admin cannot deactivate
     /// themself this way, and the last active admin cannot be deactivated at all (409).
+    ///
+    /// Deactivation and a deletion the owner asked for are separate states: deactivating an account pending deletion
+    /// is recorded as such (the deletion goes on); reactivating lifts only the deactivation, never the owner's deletion
+    /// (409 when that deletion is all that keeps the account inactive: only the owner restores it).
     func setActive(
         _ active: Bool, user: UserModel, actor: UUID? = nil, origin: RequestOrigin, note: String? = nil, logger: Logger
     ) async throws {
-        guard active != user.isActive else { return }
+        if active, !user.isDeactivated, user.isPendingDeletion {
+            throw AppError(
+                .conflict,
+                "This account's owner asked for its deletion; only the owner can undo it (POST /api/v1/users/me/restore) during the grace period."
+            )
+        }
+        guard active == user.isDeactivated else { return }
         if !active, let actor, actor == user.id {
             throw AppError(.conflict, "An admin cannot deactivate their own account here; use DELETE /api/v1/users/me or ask another admin.")
         }
         let wasActiveAdmin = user.isActive && user.userRole == .admin
-        user.deletedAt = active ? nil : Date()
+        user.deactivatedAt = active ? nil : Date()
         try await saveKeepingAnAdmin(user, wasActiveAdmin: wasActiveAdmin, logger: logger)
         if active {
             statusChanged(user.id!)
         } else {
             try await endAllSessions(of: user, because: .deactivated, logger: logger)
         }
+        let pending = user.isPendingDeletion ? (active ? "its deletion is still under way" : "while its deletion is under way") : nil
+        let details = [pending, note].compactMap { $0 }.joined(separator: "; ")
         await audit.record(
-            active ? .accountReactivated : .accountDeactivated, userID: user.id, actor: actor, origin: origin, details: note, logger: logger)
+            active ? .accountReactivated : .accountDeactivated, userID: user.id, actor: actor, origin: origin,
+            details: details.isEmpty ? nil : details, logger: logger)
     }
 
     /// Gives an account another role; it takes effect on the account's next request (on other nodes within the
@@ -152,10 +165,11 @@ struct AccountService: Sendable {
             // PostgreSQL: lock the admins' rows first, so two admins demoting each other take turns. SQLite: the write
             // transaction is exclusive already.
             if !lock.isEmpty {
-                _ = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL\(unsafeRaw: lock)").all()
+                _ = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL AND deactivated_at IS NULL\(unsafeRaw: lock)")
+                    .all()
             }
             try await user.save(on: sql as! any Database)
-            let remaining = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL").all()
+            let remaining = try await sql.raw("SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL AND deactivated_at IS NULL").all()
             guard try remaining.contains(where: { try $0.decode(column: "id", as: UUID.self) != id }) else {
                 throw AppError(.conflict, "This is the last active admin; make another account an admin first.")
             }

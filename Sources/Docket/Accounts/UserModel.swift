@@ -14,7 +14,10 @@ final class UserModel: Model, @unchecked Sendable {
     @Field(key: "tokens_valid_after") var tokensValidAfter: Date
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// When the owner asked for the account's deletion (nil unless one is under way; a restore clears it).
     @OptionalField(key: "deleted_at") var deletedAt: Date?
+    /// When an admin or the operator deactivated the account (only they reactivate it).
+    @OptionalField(key: "deactivated_at") var deactivatedAt: Date?
 
     init() {}
 
@@ -29,6 +32,11 @@ final class UserModel: Model, @unchecked Sendable {
         self.updatedAt = now
     }
 
-    var isActive: Bool { deletedAt == nil }
+    /// Whether the account may sign in and act: neither deactivated nor pending deletion.
+    var isActive: Bool { deletedAt == nil && deactivatedAt == nil }
+    /// Whether its owner asked for its deletion and the deletion is still under way.
+    var isPendingDeletion: Bool { deletedAt != nil }
+    /// Whether an admin or the operator deactivated it.
+    var isDeactivated: Bool { deactivatedAt != nil }
     var userRole: UserRole { UserRole(rawValue: role) ?? .user }
 }

@@ -27,6 +27,20 @@ struct SessionService: Sendable {
     /// The public keys access tokens are verified with, as published at `/.well-known/jwks.json`.
     var publicKeys: [SigningKeyFile.StoredKey] { tokens.publicKeys }
 
+    /// Why an inactive account cannot sign in, for the audit log.
+    static func inactiveReason(_ user: UserModel) -> String {
+        user.isDeactivated ? "account deactivated" : "account pending deletion"
+    }
+
+    /// What an inactive account's owner is told at sign-in: who deactivated it, or that its deletion can still be undone.
+    static func inactiveMessage(_ user: UserModel) -> String {
+        if user.isDeactivated {
+            return "This account was deactivated by an administrator."
+        }
+        return "This account is being deleted. Until its grace period ends, POST /api/v1/users/me/restore with the same email and "
+            + "password undoes the deletion."
+    }
+
     /// Creates an account and signs it in.
     func register(email: String, password: String, name: String, origin: RequestOrigin, logger: Logger) async throws -> SignedIn {
         let user = try await accounts.create(email: email, password: password, name: name, role: .user, origin: origin, logger: logger)
@@ -46,8 +60,8 @@ struct SessionService: Sendable {
         }
         guard user.isActive else {
             metrics.authFailure(reason: "account_deactivated")
-            await audit.record(.loginFailed, userID: user.id, origin: origin, details: "account deactivated", logger: logger)
-            throw AppError.unauthorized("This account is deactivated.")
+            await audit.record(.loginFailed, userID: user.id, origin: origin, details: Self.inactiveReason(user), logger: logger)
+            throw AppError.unauthorized(Self.inactiveMessage(user))
         }
         if hasher.needsRehash(user.passwordHash) {
             user.passwordHash = try await hasher.hash(password)

@@ -11,6 +11,8 @@ extension Components.Schemas.User {
             role: Components.Schemas.Role(rawValue: user.role) ?? .user,
             emailVerified: user.emailVerifiedAt != nil,
             active: user.isActive,
+            deactivated: user.isDeactivated,
+            deletionPending: user.isPendingDeletion,
             createdAt: user.createdAt,
             updatedAt: user.updatedAt
         )

@@ -111,8 +111,11 @@ final class ExpiredRowPurger: Service, Sendable {
         counts.rateLimitBuckets = try await deleteInBatches("rate_limit_buckets", key: "key") {
             $0.where("updated_at", .lessThan, SQLBind(now.timeIntervalSince1970 - bucketIdleSeconds))
         }
+        // The job of an unfinished saga stays: a saga whose job ran out of attempts is failed only as long as its job
+        // says so, and an operator's retry runs that job again.
         counts.finishedJobs = try await deleteInBatches("jobs") {
             $0.where("finished_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(Self.finishedJobRetention * 1_000_000)))
+                .where(SQLRaw("id NOT IN (SELECT job_id FROM sagas WHERE state NOT IN ('completed', 'compensated'))"))
         }
         counts.toolCalls = try await deleteInBatches("tool_calls") {
             $0.where("created_at", .lessThan, SQLBind(Microseconds.of(now) - Int64(activityRetention * 1_000_000)))

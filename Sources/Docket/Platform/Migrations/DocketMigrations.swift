@@ -23,5 +23,6 @@ enum DocketMigrations {
         CreateTaskCounts(),
         AddOneUnfinishedSagaIndex(),
         AddDeadLetterMessageIndex(),
+        SeparateDeactivationFromDeletion(),
     ]
 }
