@@ -76,4 +76,46 @@ struct DataExportTests {
             #expect(copied.map(shape) == original.map(shape))
         }
     }
+
+    @Test("an export larger than a part is stored and streamed in parts, and reads back whole", arguments: TestBackend.all)
+    func exportInParts(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { client, database in
+            let user = try await client.register()
+            // 750 tasks of 1,800-character descriptions: more than a page of tasks and of events, and more than a part
+            // (1 MiB) in each of the document's three sections.
+            let description = String(repeating: "lorem, \"ipsum\"\n", count: 120)
+            for batch in 0..<3 {
+                let tasks = (0..<250).map { ["title": "task \(batch)-\($0)", "description": description] }
+                let body = String(decoding: try JSONSerialization.data(withJSONObject: ["tasks": tasks]), as: UTF8.self)
+                let job = try await client.startJob("/api/v1/tasks/import", body: body, headers: user.bearer)
+                #expect(try await ForeignImportTests.finished(job.id, as: user, client).result?.imported == 250)
+            }
+            let saga = try await client.send(.post, "/api/v1/users/me/export", headers: user.bearer).decode(SagaBody.self)
+            #expect(
+                try await eventually(timeout: .seconds(60)) {
+                    try await client.send(.get, "/api/v1/sagas/\(saga.id)", headers: user.bearer).decode(SagaBody.self).state == "completed"
+                })
+            let exportID = UUID(uuidString: saga.id)!
+            #expect(try await count("SELECT COUNT(*) AS count FROM export_parts WHERE export_id = \(bind: exportID)", in: database) >= 6)
+            #expect(try await eventually { app.mailer.sent.contains { $0.to == user.user.email && $0.subject.contains("export") } })
+            let mail = try #require(app.mailer.sent.first { $0.to == user.user.email && $0.subject.contains("export") })
+            let link = try #require(mail.body.split(separator: "\n").last.map(String.init))
+            let path = try #require(link.range(of: "/api/v1/exports/").map { String(link[$0.lowerBound...]) })
+
+            let download = try await client.send(.get, path)
+            #expect(download.status == .ok && download.headers[.contentType] == "application/json; charset=utf-8")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(download.text.utf8)) as? [String: Any])
+            let tasks = try #require(document["tasks"] as? [[String: Any]])
+            #expect(tasks.count == 750 && tasks.allSatisfy { $0["description"] as? String == description })
+            #expect(Set(tasks.compactMap { $0["id"] as? String }).count == 750)
+            let stored = try await count(
+                "SELECT COUNT(*) AS count FROM events WHERE user_id = \(bind: UUID(uuidString: user.user.id)!)", in: database)
+            #expect((document["events"] as? [[String: Any]])?.count == stored - 1)  // All but its own announcement.
+            let csv = try #require(document["tasks_csv"] as? String)
+            let rows = try #require(CSVReader.rows(csv))
+            #expect(rows.filter { $0 != [""] }.count == 751 && rows.dropFirst().allSatisfy { $0 == [""] || $0[1] == description })
+            try await client.send(.get, path).expectProblem(.gone, "gone")
+        }
+    }
 }

@@ -2,11 +2,12 @@ import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
 
-/// The operations served by hand-written routes (`APIHandler+TaskReads`): the generated registration skips them, since
+/// The operations served by hand-written routes (`APIHandler+TaskReads`, `APIHandler+ExportDownload`): the generated registration skips them, since
 /// Hummingbird refuses a route registered twice, and `openapi.yaml` still describes them like every other operation.
 enum HotRoutes {
     static let listTasks = (method: HTTPRequest.Method.get, path: "/api/v1/tasks")
     static let getTask = (method: HTTPRequest.Method.get, path: "/api/v1/tasks/{id}")
+    static let downloadExport = (method: HTTPRequest.Method.get, path: "/api/v1/exports/{id}")
 
     /// Registers the hand-written routes on `router`.
     static func register(on router: Router<DocketRequestContext>, api: APIHandler) {
@@ -14,11 +15,14 @@ enum HotRoutes {
         router.on(RouterPath(getTask.path), method: getTask.method) { request, context in
             try await api.getTaskResponse(request, id: context.parameters.require("id"))
         }
+        router.on(RouterPath(downloadExport.path), method: downloadExport.method) { request, context in
+            try await api.downloadExportResponse(request, id: context.parameters.require("id"))
+        }
     }
 
     /// Whether the generated registration should leave `method path` to `register(on:api:)`.
     static func isHandWritten(_ method: HTTPRequest.Method, _ path: String) -> Bool {
-        (method == listTasks.method && path == listTasks.path) || (method == getTask.method && path == getTask.path)
+        [listTasks, getTask, downloadExport].contains { $0.method == method && $0.path == path }
     }
 }
 

@@ -34,11 +34,14 @@ struct DataExportSaga: SagaDefinition {
     }
 
     private static func buildArchive(_ saga: inout SagaRecord, _ context: SagaStepContext, lifetime: Int64) async throws -> SagaStepOutcome {
-        let document = try await ExportDocument.build(of: saga.userID, at: context.now, on: context.sql)
         let expiresAt = context.now + lifetime * 1_000_000
+        // The document goes into `export_parts` as it is written; the row's own `document` stays empty.
         try await context.sql.insert(into: "exports").columns("id", "user_id", "document", "created_at", "expires_at")
-            .values(SQLBind(saga.id), SQLBind(saga.userID), SQLBind(document), SQLBind(context.now), SQLBind(expiresAt)).run()
-        try saga.record(Facts(expiresAt: expiresAt, bytes: document.utf8.count))
+            .values(SQLBind(saga.id), SQLBind(saga.userID), SQLBind(""), SQLBind(context.now), SQLBind(expiresAt)).run()
+        var parts = ExportPartWriter(exportID: saga.id, sql: context.sql)
+        try await ExportDocument.write(of: saga.userID, at: context.now, on: context.sql, into: &parts)
+        try await parts.finish()
+        try saga.record(Facts(expiresAt: expiresAt, bytes: parts.bytes))
         return .done
     }
 

@@ -9,8 +9,12 @@ enum ExportDocument {
     static let format = "docket-export"
     static let version = 1
 
-    /// The archive of `owner`'s data as it stands in `sql`'s transaction.
-    static func build(of owner: UUID, at now: Int64, on sql: any SQLDatabase) async throws -> String {
+    /// How many tasks or events one query reads while the document is written.
+    static let pageSize = 500
+
+    /// Writes the archive of `owner`'s data as it stands in `sql`'s transaction into `parts`, a page of tasks and of
+    /// events at a time.
+    static func write(of owner: UUID, at now: Int64, on sql: any SQLDatabase, into parts: inout ExportPartWriter) async throws {
         guard let user = try await sql.raw("SELECT * FROM users WHERE id = \(bind: owner)").first() else {
             throw JobFailure.permanent("the account no longer exists")
         }
@@ -18,33 +22,79 @@ enum ExportDocument {
             id: owner.lowercased, email: try user.decode(column: "email", as: String.self), name: try user.decode(column: "name", as: String.self),
             role: try user.decode(column: "role", as: String.self),
             emailVerified: try user.decode(column: "email_verified_at", as: Date?.self) != nil,
-            active: try user.decode(column: "deleted_at", as: Date?.self) == nil,
+            active: try user.decode(column: "deleted_at", as: Date?.self) == nil && user.decode(column: "deactivated_at", as: Date?.self) == nil,
             createdAt: EventTime.seconds(try user.decode(column: "created_at", as: Date.self)),
             updatedAt: EventTime.seconds(try user.decode(column: "updated_at", as: Date.self)))
-        let tasks = try await sql.raw("SELECT * FROM tasks WHERE user_id = \(bind: owner) ORDER BY created_at, id").all().map {
-            try TaskRecord(row: $0)
-        }
-        let events = try await sql.raw("SELECT * FROM events WHERE user_id = \(bind: owner) ORDER BY seq").all(decoding: StoredEvent.self)
-        let head = Head(
-            format: format, version: version, exportedAt: EventTime.seconds(now), account: account, tasks: tasks.map(TaskPayload.init),
-            tasksCSV: csv(tasks))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // The events are stored as JSON already: spliced in as they are rather than decoded and encoded again.
-        var document = String(decoding: try encoder.encode(head), as: UTF8.self)
-        document.removeLast()
-        return document + #","events":["# + events.map(\.envelope).joined(separator: ",") + "]}"
+        // {"account":…,"exported_at":…,"format":…,"version":…,"tasks":[…],"tasks_csv":"…","events":[…]}: the head's
+        // closing brace gives way to the tasks, written as they are read; the CSV is a JSON string written a line at a
+        // time into its own section; the events are stored as JSON already and go in as they are.
+        var head = String(
+            decoding: try encoder.encode(Head(format: format, version: version, exportedAt: EventTime.seconds(now), account: account)), as: UTF8.self)
+        head.removeLast()
+        try await parts.append(head + #","tasks":["#, to: .tasks)
+        try await parts.append(try jsonStringContent(csvHeader + "\n", encoder), to: .csv)
+        var after: TaskRecord?
+        var separator = ""
+        repeat {
+            let page = try await tasks(of: owner, after: after, on: sql)
+            for task in page {
+                try await parts.append(separator + String(decoding: try encoder.encode(TaskPayload(task)), as: UTF8.self), to: .tasks)
+                separator = ","
+                try await parts.append(try jsonStringContent(csvLine(task) + "\n", encoder), to: .csv)
+            }
+            after = page.count == pageSize ? page.last : nil
+        } while after != nil
+        try await parts.append(#"],"tasks_csv":""#, to: .tasks)
+        try await parts.append(#"","events":["#, to: .events)
+        var lastSeq: Int64 = 0
+        separator = ""
+        while true {
+            let page = try await sql.raw(
+                "SELECT * FROM events WHERE user_id = \(bind: owner) AND seq > \(bind: lastSeq) ORDER BY seq LIMIT \(unsafeRaw: String(pageSize))"
+            ).all(decoding: StoredEvent.self)
+            for event in page {
+                try await parts.append(separator + event.envelope, to: .events)
+                separator = ","
+            }
+            guard page.count == pageSize, let last = page.last else { break }
+            lastSeq = last.seq
+        }
+        try await parts.append("]}", to: .events)
     }
 
-    /// The tasks as CSV with the header a CSV import reads.
-    static func csv(_ tasks: [TaskRecord]) -> String {
-        var lines = [TaskImport.csvColumns.joined(separator: ",")]
-        for task in tasks {
-            lines.append(
-                [task.title, task.description ?? "", task.status.rawValue, task.priority.rawValue, task.dueDate ?? ""].map(quoted).joined(
-                    separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// The page of `owner`'s tasks after `after`, oldest first.
+    private static func tasks(of owner: UUID, after: TaskRecord?, on sql: any SQLDatabase) async throws -> [TaskRecord] {
+        let rows =
+            if let after {
+                try await sql.raw(
+                    """
+                    SELECT * FROM tasks WHERE user_id = \(bind: owner)
+                    AND (created_at > \(bind: after.createdAt) OR (created_at = \(bind: after.createdAt) AND id > \(bind: after.id)))
+                    ORDER BY created_at, id LIMIT \(unsafeRaw: String(pageSize))
+                    """
+                ).all()
+            } else {
+                try await sql.raw(
+                    "SELECT * FROM tasks WHERE user_id = \(bind: owner) ORDER BY created_at, id LIMIT \(unsafeRaw: String(pageSize))"
+                ).all()
+            }
+        return try rows.map { try TaskRecord(row: $0) }
+    }
+
+    /// `text` as it stands between the quotes of a JSON string.
+    private static func jsonStringContent(_ text: String, _ encoder: JSONEncoder) throws -> String {
+        let quoted = String(decoding: try encoder.encode(text), as: UTF8.self)
+        return String(quoted.dropFirst().dropLast())
+    }
+
+    /// The header of the tasks' CSV: the columns a CSV import reads.
+    static var csvHeader: String { TaskImport.csvColumns.joined(separator: ",") }
+
+    /// One task as a line of the CSV (without its line break).
+    static func csvLine(_ task: TaskRecord) -> String {
+        [task.title, task.description ?? "", task.status.rawValue, task.priority.rawValue, task.dueDate ?? ""].map(quoted).joined(separator: ",")
     }
 
     private static func quoted(_ field: String) -> String {
@@ -52,19 +102,16 @@ enum ExportDocument {
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Everything but the events.
+    /// The document's fields before its tasks.
     private struct Head: Encodable {
         let format: String
         let version: Int
         let exportedAt: String
         let account: UserEventData.UserPayload
-        let tasks: [TaskPayload]
-        let tasksCSV: String
 
         enum CodingKeys: String, CodingKey {
-            case format, version, account, tasks
+            case format, version, account
             case exportedAt = "exported_at"
-            case tasksCSV = "tasks_csv"
         }
     }
 }

@@ -37,7 +37,8 @@ struct SagaService: Sendable {
                 guard unfinished == nil else { throw AppError(.conflict, "This account's deletion is already under way.") }
                 if isAdmin {
                     let admins = try await sql.select().column("id").from("users").where("role", .equal, SQLBind(UserRole.admin.rawValue))
-                        .where("deleted_at", .is, SQLLiteral.null).where("id", .notEqual, SQLBind(userID)).first()
+                        .where("deleted_at", .is, SQLLiteral.null).where("deactivated_at", .is, SQLLiteral.null)
+                        .where("id", .notEqual, SQLBind(userID)).first()
                     guard admins != nil else {
                         throw AppError(.conflict, "This is the last active admin; make another account an admin first.")
                     }
@@ -123,9 +124,9 @@ struct SagaService: Sendable {
         return (saga, job)
     }
 
-    /// The export's document, once: a link with a wrong signature or for an unknown export is a 404, an expired or
-    /// already used one a 410.
-    func download(_ id: UUID, expires: Int64, signature: String, links: ExportLinks, logger: Logger) async throws -> String {
+    /// Claims the export's one download: a link with a wrong signature or for an unknown export is a 404, an expired
+    /// or already used one a 410. The document is then read with `exportPart(of:after:)`.
+    func download(_ id: UUID, expires: Int64, signature: String, links: ExportLinks, logger: Logger) async throws -> ExportDownload {
         guard links.verify(id, expires: expires, signature: signature) else { throw AppError.notFound("No such export.") }
         let now = Microseconds.now()
         guard expires * 1_000_000 > now else { throw AppError(.gone, "This download link has expired; ask for a new export.") }
@@ -139,7 +140,24 @@ struct SagaService: Sendable {
         guard let document = try row?.decode(column: "document", as: String.self) else {
             throw AppError(.gone, "This download link was used already (or the export expired); ask for a new export.")
         }
-        return document
+        return document.isEmpty ? .parts(id) : .whole(document)
+    }
+
+    /// The part of export `id`'s document after `position` (nil: its first), or nil after its last.
+    func exportPart(of id: UUID, after position: ExportDownload.Position?, logger: Logger) async throws -> (ExportDownload.Position, String)? {
+        let sql = database.sql(logger: logger)
+        let (section, part) = (position?.section ?? 0, position?.part ?? -1)
+        let row = try await sql.raw(
+            """
+            SELECT section, part, data FROM export_parts WHERE export_id = \(bind: id)
+            AND (section > \(bind: section) OR (section = \(bind: section) AND part > \(bind: part)))
+            ORDER BY section, part LIMIT 1
+            """
+        ).first()
+        guard let row else { return nil }
+        let next = ExportDownload.Position(
+            section: try row.decode(column: "section", as: Int.self), part: try row.decode(column: "part", as: Int.self))
+        return (next, try row.decode(column: "data", as: String.self))
     }
 
     /// The saga with `id` if `owner` (nil: an operator) may see it, or a 404.

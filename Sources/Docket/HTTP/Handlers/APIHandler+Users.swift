@@ -75,15 +75,4 @@ extension APIHandler {
         let saga = try await sagas.requestExport(for: caller.id, origin: try request.origin, logger: requestLogger)
         return .accepted(.init(headers: .init(location: Self.location(of: saga)), body: .json(.init(saga))))
     }
-
-    func downloadExport(_ input: Operations.DownloadExport.Input) async throws -> Operations.DownloadExport.Output {
-        let id = try Self.sagaID(input.path.id)
-        let document = try await sagas.download(
-            id, expires: input.query.expires, signature: input.query.signature, links: exportLinks, logger: requestLogger)
-        let body = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(document.utf8))
-        return .ok(
-            .init(
-                headers: .init(contentDisposition: "attachment; filename=\"docket-export-\(id.lowercased).json\""),
-                body: .json(.init(additionalProperties: body))))
-    }
 }

@@ -24,5 +24,6 @@ enum DocketMigrations {
         AddOneUnfinishedSagaIndex(),
         AddDeadLetterMessageIndex(),
         SeparateDeactivationFromDeletion(),
+        CreateExportParts(),
     ]
 }
