@@ -17,10 +17,11 @@ struct DataExportSaga: SagaDefinition {
     var compensableThrough: Int { -1 }
     var changesAccount: Bool { false }
 
-    /// What the steps record: when the archive expires and how big it is.
+    /// What the steps record: when the archive expires, how big it is, and how far its building got.
     struct Facts: Codable, Sendable {
         var expiresAt: Int64?
         var bytes: Int?
+        var progress: ExportDocument.Progress?
     }
 
     var steps: [SagaStep] {
@@ -33,16 +34,30 @@ struct DataExportSaga: SagaDefinition {
         ]
     }
 
+    /// Builds the archive a batch per run, each its own short transaction (so a large export never holds SQLite's write
+    /// lock for long): first the export's row and the document's fixed pieces, then a page of tasks per run, then a page
+    /// of events per run. Each task is in the archive once, as it stood when its page was read.
     private static func buildArchive(_ saga: inout SagaRecord, _ context: SagaStepContext, lifetime: Int64) async throws -> SagaStepOutcome {
-        let expiresAt = context.now + lifetime * 1_000_000
-        // The document goes into `export_parts` as it is written; the row's own `document` stays empty.
-        try await context.sql.insert(into: "exports").columns("id", "user_id", "document", "created_at", "expires_at")
-            .values(SQLBind(saga.id), SQLBind(saga.userID), SQLBind(""), SQLBind(context.now), SQLBind(expiresAt)).run()
-        var parts = ExportPartWriter(exportID: saga.id, sql: context.sql)
-        try await ExportDocument.write(of: saga.userID, at: context.now, on: context.sql, into: &parts)
-        try await parts.finish()
-        try saga.record(Facts(expiresAt: expiresAt, bytes: parts.bytes))
-        return .done
+        var facts = try saga.facts(Facts.self)
+        guard var progress = facts.progress else {
+            let expiresAt = context.now + lifetime * 1_000_000
+            // The document goes into `export_parts`; the row's own `document` stays empty.
+            try await context.sql.insert(into: "exports").columns("id", "user_id", "document", "created_at", "expires_at")
+                .values(SQLBind(saga.id), SQLBind(saga.userID), SQLBind(""), SQLBind(context.now), SQLBind(expiresAt)).run()
+            let bytes = try await ExportDocument.writeFrame(of: saga.userID, export: saga.id, at: context.now, on: context.sql)
+            try saga.record(Facts(expiresAt: expiresAt, bytes: bytes, progress: ExportDocument.Progress(bytes: bytes)))
+            return .again
+        }
+        var more = true
+        if progress.tasksDone {
+            more = try await ExportDocument.writeEventPage(of: saga.userID, export: saga.id, progress: &progress, on: context.sql)
+        } else {
+            try await ExportDocument.writeTaskPage(of: saga.userID, export: saga.id, progress: &progress, on: context.sql)
+        }
+        facts.progress = progress
+        facts.bytes = progress.bytes
+        try saga.record(facts)
+        return more ? .again : .done
     }
 
     private static func sendLink(_ saga: inout SagaRecord, _ context: SagaStepContext, links: ExportLinks, maxAttempts: Int) async throws
