@@ -115,6 +115,14 @@ extension RedisClient {
         return try list.map { entry throws(RedisError) in try StreamEntry(reply: entry) }
     }
 
+    /// Deletes the entries `ids` of `stream`; returns how many there were.
+    @discardableResult
+    public func delete(_ ids: [String], from stream: String) async throws(RedisError) -> Int64 {
+        guard !ids.isEmpty else { return 0 }
+        guard let count = try await send(RedisCommand("XDEL", [stream] + ids)).integer else { throw .unexpectedReply("XDEL did not return a count") }
+        return count
+    }
+
     /// The id of `stream`'s newest entry; nil when it is empty or does not exist.
     public func newestID(of stream: String) async throws(RedisError) -> String? {
         let reply = try await send(RedisCommand("XREVRANGE", [stream, "+", "-", "COUNT", "1"]))

@@ -123,6 +123,48 @@ struct AccountDeletionSagaTests {
         }
     }
 
+    @Test("a deletion erases the account's messages from the broker and the emails sent to it", arguments: TestBackend.all)
+    func erasesCopies(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) { try? TestTransport.broker.configure(&$0) }
+        try await app.run { client, database in
+            let settings = try #require(app.config.broker)
+            let user = try await client.register()
+            let other = try await client.register()
+            for index in 0..<3 {
+                _ = try await client.createTask(["title": .string("mine \(index)")], as: user)
+                _ = try await client.createTask(["title": .string("theirs \(index)")], as: other)
+            }
+            for account in [user, other] {
+                #expect(try await client.send(.post, "/api/v1/auth/password-reset", json: ["email": account.user.email]).status == .accepted)
+            }
+            #expect(try await eventually { app.mailer.sent.filter { $0.subject.lowercased().contains("reset") }.count == 2 })
+            let redis = try TestRedis.client()
+            let entries = { (account: TokenPairBody) in
+                try await redis.range(of: settings.stream, count: 1000).filter { $0.fields["user_id"] == account.user.id }.count
+            }
+            #expect(
+                try await eventually {
+                    let (mine, theirs) = (try await entries(user), try await entries(other))
+                    return mine >= 3 && theirs >= 3
+                })
+            let emailJobs = { (account: TokenPairBody) in
+                try await count(
+                    "SELECT COUNT(*) AS count FROM jobs WHERE kind = 'send_account_email' AND payload LIKE \(bind: "%" + account.user.email + "%")",
+                    in: database)
+            }
+            #expect(try await eventually { try await emailJobs(user) == 1 })
+
+            let saga = try await client.send(.delete, "/api/v1/users/me", json: ["password": goodPassword], headers: user.bearer).decode(
+                SagaBody.self)
+            #expect(try await eventually { try await Self.state(of: saga.id, in: database) == "completed" })
+            #expect(try await entries(user) == 0)
+            #expect(try await entries(other) >= 3, "the other account's messages stay")
+            #expect(try await emailJobs(user) == 0)
+            #expect(try await emailJobs(other) == 1, "the other account's email job stays")
+            await redis.close()
+        }
+    }
+
     @Test(
         "the node running a deletion dies after each step in turn; another run finishes it, and every effect happens once", arguments: TestBackend.all
     )

@@ -40,6 +40,7 @@ func buildApplication(
     let jobSignal = WakeSignal()
     let jobGate = StartGate()
     let events = EventComponents(config: config, database: database, jobSignal: jobSignal)
+    let broker = try config.broker.map { try RedisEventBroker(settings: $0, logger: logger) }
     let endpoints = try await buildHandler(
         config: config, database: database, hasher: hasher, mailer: mailer, metrics: metrics, jobSignal: jobSignal, events: events,
         logger: logger)
@@ -56,9 +57,10 @@ func buildApplication(
         // Services stop in reverse order: the job worker and the purger before the database closes.
         services: [database, hasher] as [any Service] + maintenance(config: config, database: database, logger: logger)
             + eventListeners(config: config, hub: events.hub, logger: logger)
-            + (try eventTransport(config: config, database: database, events: events, metrics: metrics, gate: jobGate, logger: logger))
+            + eventTransport(config: config, database: database, events: events, broker: broker, metrics: metrics, gate: jobGate, logger: logger)
             + (try jobWorkers(
-                config: config, database: database, mailer: mailer, signal: jobSignal, gate: jobGate, events: events, metrics: metrics,
+                config: config, database: database, mailer: mailer, signal: jobSignal, gate: jobGate, events: events, broker: broker,
+                metrics: metrics,
                 accountChanged: endpoints.accountChanged, exportLinks: endpoints.exportLinks, logger: logger))
             + [endpoints.mcp.sessions]
             + (tracing?.services ?? [])

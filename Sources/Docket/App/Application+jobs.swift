@@ -5,13 +5,14 @@ import ServiceLifecycle
 /// This node's job worker with every job handler, unless `DOCKET_JOB_CONCURRENCY` is 0 (then other nodes run the jobs).
 func jobWorkers(
     config: DocketConfig, database: DocketDatabase, mailer: any Mailer, signal: WakeSignal, gate: StartGate, events: EventComponents,
-    metrics: DocketMetrics, accountChanged: @escaping @Sendable (UUID) -> Void = { _ in }, exportLinks: ExportLinks? = nil, logger: Logger
+    broker: (any EventBroker)? = nil, metrics: DocketMetrics, accountChanged: @escaping @Sendable (UUID) -> Void = { _ in },
+    exportLinks: ExportLinks? = nil, logger: Logger
 ) throws -> [any Service] {
     guard config.jobs.concurrency > 0 else { return [] }
     let tasks = TaskStore(database: database, metrics: metrics)
     let outbox = events.outbox
     var sagaKinds: [String: any SagaDefinition] = [
-        AccountDeletionSaga.kind: AccountDeletionSaga(batchSize: config.jobs.batchSize, maxAttempts: config.jobs.maxAttempts)
+        AccountDeletionSaga.kind: AccountDeletionSaga(batchSize: config.jobs.batchSize, maxAttempts: config.jobs.maxAttempts, broker: broker)
     ]
     if let exportLinks {
         sagaKinds[DataExportSaga.kind] = DataExportSaga(links: exportLinks, outbox: outbox, maxAttempts: config.jobs.maxAttempts)

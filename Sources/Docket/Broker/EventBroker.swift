@@ -1,3 +1,5 @@
+import Foundation
+
 /// A message broker that carries Docket's events to consumers in and outside Docket, at least once: one stream,
 /// consumer groups that share its messages, acknowledgements, and redelivery of what a consumer took but did not
 /// acknowledge. Redis Streams implement it today (`RedisEventBroker`); a maintained client can replace that one.
@@ -23,6 +25,8 @@ protocol EventBroker: Sendable {
     func newestPosition() async throws -> BrokerPosition
     /// The position of the newest entry handed to a member of `group`; nil when the group is gone.
     func deliveredPosition(of group: String) async throws -> BrokerPosition?
+    /// Deletes every message about `userID`'s events (their personal data leaves with the account); returns how many.
+    func erase(userID: UUID) async throws -> Int
     /// Closes the broker's connections.
     func close() async
 }

@@ -1,4 +1,5 @@
 import DocketRedis
+import Foundation
 import Logging
 
 /// Docket's events on one Redis stream (`docket:events` by default), trimmed to about `maxLength` entries, with
@@ -82,6 +83,23 @@ final class RedisEventBroker: EventBroker {
         }
         return groups.first(where: { $0.name == group }).flatMap { BrokerPosition($0.lastDeliveredID) }
     }
+
+    /// Walks the stream a page at a time (it holds about `maxLength` entries) and deletes the entries of `userID`.
+    func erase(userID: UUID) async throws -> Int {
+        let owner = userID.uuidString.lowercased()
+        var start = "-"
+        var erased = 0
+        while true {
+            let page = try await commands.range(of: stream, start: start, count: Self.erasePage)
+            let ids = page.filter { $0.fields["user_id"] == owner }.map(\.id)
+            erased += Int(try await commands.delete(ids, from: stream))
+            guard page.count == Self.erasePage, let last = page.last else { return erased }
+            start = "(" + last.id
+        }
+    }
+
+    /// Entries read per page while erasing an account's.
+    private static let erasePage = 1000
 
     func close() async {
         await commands.close()

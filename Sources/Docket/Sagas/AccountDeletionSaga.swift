@@ -12,11 +12,13 @@ struct AccountDeletionSaga: SagaDefinition {
     let batchSize: Int
     /// Attempts the confirmation email's job gets.
     let maxAttempts: Int
+    /// The broker the account's events were published to, if any: its copies go last.
+    var broker: (any EventBroker)?
 
     /// The steps' names, in order (what `GET /api/v1/sagas/{id}` reports).
     static let stepNames = [
         "mark_deleting", "revoke_credentials", "disable_webhooks", "grace_period", "delete_tasks", "erase_audit_personal_data",
-        "send_confirmation", "delete_user",
+        "send_confirmation", "delete_user", "erase_broker_messages",
     ]
 
     /// The index of the grace period step: the saga can be restored until it has passed.
@@ -31,6 +33,8 @@ struct AccountDeletionSaga: SagaDefinition {
         var graceSeconds: Int
         var disabledWebhooks: [UUID] = []
         var deletedTasks = 0
+        /// The confirmation email's job (it stays until sent, then goes with the finished-job retention).
+        var confirmationJob: UUID?
     }
 
     var steps: [SagaStep] {
@@ -45,6 +49,10 @@ struct AccountDeletionSaga: SagaDefinition {
                 try await Self.queueConfirmation(&saga, context, maxAttempts: maxAttempts)
             },
             SagaStep(Self.stepNames[7], run: Self.deleteUser),
+            SagaStep(Self.stepNames[8]) { [broker] saga, _ in
+                _ = try await broker?.erase(userID: saga.userID)
+                return .done
+            },
         ]
     }
 
@@ -125,7 +133,7 @@ struct AccountDeletionSaga: SagaDefinition {
     private static func queueConfirmation(_ saga: inout SagaRecord, _ context: SagaStepContext, maxAttempts: Int) async throws
         -> SagaStepOutcome
     {
-        let facts = try saga.facts(Facts.self)
+        var facts = try saga.facts(Facts.self)
         guard let email = facts.email else { return .done }
         let payload = NoticeEmailJob.Payload(
             to: email, subject: "Your Docket account is deleted",
@@ -134,14 +142,45 @@ struct AccountDeletionSaga: SagaDefinition {
             kind: NoticeEmailJob.kind, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self), owner: nil,
             maxAttempts: maxAttempts, now: context.now)
         try await JobStore.insert(job, on: context.sql)
+        facts.confirmationJob = job.id
+        try saga.record(facts)
         return .done
+    }
+
+    /// Deletes the finished email jobs addressed to the account (by address or id) but its deletion's confirmation, which
+    /// goes with the finished-job retention once sent.
+    private static func eraseFinishedEmails(to email: String?, of userID: UUID, except confirmation: UUID?, _ context: SagaStepContext) async throws {
+        let rows = try await context.sql.select().column("id").column("payload").from("jobs").where("user_id", .is, SQLLiteral.null)
+            .where("kind", .in, SQLBind.group([AccountEmailJob.kind, NoticeEmailJob.kind]))
+            .where("state", .in, SQLBind.group([JobState.succeeded, .failed, .cancelled].map(\.rawValue))).all()
+        var ids: [UUID] = []
+        for row in rows {
+            let payload = try? JSONDecoder().decode(EmailRecipient.self, from: Data(try row.decode(column: "payload", as: String.self).utf8))
+            guard let payload,
+                (email != nil && (payload.email?.lowercased() == email || payload.to?.lowercased() == email)) || payload.userID == userID
+            else { continue }
+            let id = try row.decode(column: "id", as: UUID.self)
+            if id != confirmation { ids.append(id) }
+        }
+        for batch in stride(from: 0, to: ids.count, by: 500) {
+            try await context.sql.delete(from: "jobs").where("id", .in, SQLBind.group(Array(ids[batch..<min(batch + 500, ids.count)]))).run()
+        }
+    }
+
+    /// Whom an account or notice email job was for, whichever of its payload's fields say so.
+    private struct EmailRecipient: Decodable {
+        let email: String?
+        let to: String?
+        let userID: UUID?
     }
 
     @Sendable private static func deleteUser(_ saga: inout SagaRecord, _ context: SagaStepContext) async throws -> SagaStepOutcome {
         var facts = try saga.facts(Facts.self)
         try await context.sql.delete(from: "users").where("id", .equal, SQLBind(saga.userID)).run()
-        // Events a consumer could not process carry the account's data too (they have no key to cascade from).
+        // Events a consumer could not process carry the account's data too (they have no key to cascade from), and so do
+        // the finished emails sent to it (jobs without an owner: account and notice emails).
         try await context.sql.delete(from: "dead_letters").where("user_id", .equal, SQLBind(saga.userID)).run()
+        try await eraseFinishedEmails(to: facts.email, of: saga.userID, except: facts.confirmationJob, context)
         try await context.sql.insert(into: "audit_events")
             .columns("id", "event_type", "user_id", "created_at", "occurrences")
             .values(

@@ -128,6 +128,7 @@ struct FailingBroker: EventBroker {
         try await real.publish(Array(messages.prefix(passing)))
         throw Died()
     }
+    func erase(userID: UUID) async throws -> Int { try await real.erase(userID: userID) }
     func ready() async throws { try await real.ready() }
     func createGroup(_ group: String) async throws { try await real.createGroup(group) }
     func receive(group: String, consumer: String, limit: Int, wait: Duration) async throws -> [BrokerDelivery] {
