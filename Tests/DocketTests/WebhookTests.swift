@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import Docket
@@ -87,6 +88,39 @@ struct WebhookTests {
         #expect(target.hostHeader == "example.com:8443")
     }
 
+    @Test(
+        "a name public when the webhook was saved but private at delivery is refused then, without naming the address",
+        arguments: TestBackend.all)
+    func nameChangesBeforeDelivery(backend: TestBackend) async throws {
+        let names = ChangingResolver(["hooks.example": "93.184.215.14"])
+        let app = try await TestApp.make(backend) { config in
+            config.events.hostResolver = names
+            config.jobs.pollInterval = .milliseconds(100)
+        }
+        try await app.run { client, database in
+            let owner = try await client.register()
+            let created = try await client.send(
+                .post, "/api/v1/webhooks", json: JSONObject(["url": "http://hooks.example:8080/in", "event_types": .array(["task.created"])]),
+                headers: owner.bearer)
+            #expect(created.status == .created)
+            // Saved while public; the name now points at this machine.
+            names.set("hooks.example", to: "127.0.0.1")
+            _ = try await client.createTask(["title": "announce me"], as: owner)
+            var error: String?
+            #expect(
+                try await eventually {
+                    let row = try await database.sql(logger: database.logger).raw("SELECT error, status_code FROM webhook_attempts").first()
+                    error = try row?.decode(column: "error", as: String?.self)
+                    return row != nil
+                })
+            #expect(error?.contains("hooks.example resolves to an address that is") == true, "\(error ?? "no error")")
+            #expect(error?.contains("127.0.0.1") == false)
+            // The other way round: refused when saved.
+            let refused = try await client.send(.post, "/api/v1/webhooks", json: ["url": "http://hooks.example:8080/again"], headers: owner.bearer)
+            #expect(try refused.expectProblem(.unprocessableContent, "validation-failed").errors?.first?.pointer == "/url")
+        }
+    }
+
     @Test("webhooks: create shows the secret once, private targets are 422, rotation overlaps, other users see 404", arguments: TestBackend.all)
     func crud(backend: TestBackend) async throws {
         let app = try await TestApp.make(backend) { $0.events.webhookAllowedTargets = [TargetRange("127.0.0.1/32:9")!] }
@@ -148,5 +182,20 @@ struct WebhookTests {
             #expect(try await client.send(.delete, "/api/v1/webhooks/\(body.webhook.id)", headers: owner.bearer).status == .noContent)
             try await client.send(.get, "/api/v1/webhooks/\(body.webhook.id)", headers: owner.bearer).expectProblem(.notFound, "not-found")
         }
+    }
+}
+
+/// A resolver whose answers a test sets and changes: one IPv4 address per name.
+final class ChangingResolver: AddressResolver {
+    private let table: Mutex<[String: String]>
+
+    init(_ table: [String: String]) { self.table = Mutex(table) }
+
+    /// Makes `name` resolve to `address` from now on.
+    func set(_ name: String, to address: String) { table.withLock { $0[name] = address } }
+
+    func addresses(of host: String, port: Int) async throws -> [SocketAddress] {
+        guard let address = table.withLock({ $0[host] }) else { throw HostResolver.ResolutionFailure(host: host, temporary: false) }
+        return [try SocketAddress(ipAddress: address, port: port)]
     }
 }

@@ -32,7 +32,7 @@ struct EventComponents: Sendable {
     var policy: AddressPolicy { AddressPolicy(allowed: settings.webhookAllowedTargets) }
 
     /// The resolver webhooks use (the system's, off the event loops).
-    var resolver: HostResolver { HostResolver(threads: resolverThreads) }
+    var resolver: any AddressResolver { settings.hostResolver ?? HostResolver(threads: resolverThreads) }
 
     /// What disables a webhook and announces it.
     func disabler(database: DocketDatabase, audit: AuditLog) -> WebhookDisabler {

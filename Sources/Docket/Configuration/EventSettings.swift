@@ -29,6 +29,8 @@ public struct EventSettings: Sendable {
     public var webhookTimeout: Duration = .seconds(10)
     public var webhookMaxAttempts = 15
     public var webhookRetryBase: Duration = .seconds(30)
+    /// How webhook target names are resolved; nil is the system resolver (tests put in a table they can change).
+    var hostResolver: (any AddressResolver)?
 
     /// Defaults as documented.
     public init() {}

@@ -11,7 +11,7 @@ struct DeliverWebhookJob: JobHandler {
     var kind: String { WebhookFanout.jobKind }
     let store: WebhookStore
     let client: WebhookClient
-    let resolver: HostResolver
+    let resolver: any AddressResolver
     let policy: AddressPolicy
     let timeout: Duration
     let disabler: WebhookDisabler

@@ -9,7 +9,7 @@ import Synchronization
 
 /// Resolves a host name to every address it has (IPv4 and IPv6) with the system resolver, on threads of its own (a
 /// slow name server must not hold the threads SQLite's blocking calls run on).
-struct HostResolver: Sendable {
+struct HostResolver: AddressResolver {
     let threads: LazyThreadPool
 
     /// All addresses of `host` with `port`; an IP literal resolves to itself. Throws when the name does not resolve.

@@ -11,7 +11,7 @@ struct WebhookService: Sendable {
 
     let store: WebhookStore
     let fanout: WebhookFanout
-    let resolver: HostResolver
+    let resolver: any AddressResolver
     let policy: AddressPolicy
     let database: DocketDatabase
     let audit: AuditLog
