@@ -18,6 +18,15 @@ struct DataExportTests {
                 ["title": #"quote " and, comma"#, "description": "two\nlines", "priority": "high", "due_date": "2027-01-15"], as: user)
             let done = try await client.createTask(["title": "done one", "priority": "low"], as: user)
             #expect(try await client.send(.patch, "/api/v1/tasks/\(done.id)", json: ["status": "done"], headers: user.bearer).status == .ok)
+            // Fields set and then cleared (their events say `"to": null`), a deleted task and a renamed account: the
+            // document holds every kind of change, and still goes back in.
+            let cleared = try await client.createTask(["title": "cleared", "description": "soon gone", "due_date": "2027-02-01"], as: user)
+            let clearing = try await client.send(
+                .patch, "/api/v1/tasks/\(cleared.id)", json: JSONObject(["description": nil, "due_date": nil]), headers: user.bearer)
+            #expect(clearing.status == .ok)
+            let gone = try await client.createTask(["title": "gone"], as: user)
+            #expect(try await client.send(.delete, "/api/v1/tasks/\(gone.id)", headers: user.bearer).status == .noContent)
+            #expect(try await client.send(.patch, "/api/v1/users/me", json: ["name": "Renamed"], headers: user.bearer).status == .ok)
             let token = try await client.createAccessToken(["tasks:read", "profile:read"], as: user)
             try await client.send(.post, "/api/v1/users/me/export", headers: token.bearer).expectProblem(.forbidden, "forbidden")
 
@@ -43,12 +52,14 @@ struct DataExportTests {
             #expect(download.headers[.contentDisposition] == "attachment; filename=\"docket-export-\(saga.id).json\"")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(download.text.utf8)) as? [String: Any])
             #expect(document["format"] as? String == "docket-export" && document["version"] as? Int == 1)
-            #expect((document["account"] as? [String: Any])?["email"] as? String == user.user.email)
+            let account = try #require(document["account"] as? [String: Any])
+            #expect(account["email"] as? String == user.user.email && account["name"] as? String == "Renamed")
+            #expect(account["active"] as? Bool == true && account["deactivated"] as? Bool == false && account["deletion_pending"] as? Bool == false)
             let tasks = try #require(document["tasks"] as? [[String: Any]])
-            #expect(tasks.count == 3)
+            #expect(tasks.count == 4)
             #expect((document["events"] as? [[String: Any]])?.count == events.count - 1)  // Everything before its own announcement.
             let csv = try #require(document["tasks_csv"] as? String)
-            #expect(CSVReader.rows(csv)?.filter { $0 != [""] }.count == 4)
+            #expect(CSVReader.rows(csv)?.filter { $0 != [""] }.count == 5)
             #expect(csv.contains(#""quote "" and, comma""#))
 
             // Once only; a tampered link is nobody's; an expired export is gone.
@@ -69,11 +80,19 @@ struct DataExportTests {
             let body = String(decoding: try JSONSerialization.data(withJSONObject: ["docket_export": document]), as: UTF8.self)
             let job = try await client.startJob("/api/v1/tasks/import", body: body, headers: target.bearer)
             let imported = try await ForeignImportTests.finished(job.id, as: target, client)
-            #expect(imported.state == "succeeded" && imported.result?.imported == 3 && imported.result?.skipped == [])
+            #expect(imported.state == "succeeded" && imported.result?.imported == 4 && imported.result?.skipped == [])
             let shape = { (task: TaskBody) in [task.title, task.description ?? "-", task.status, task.priority, task.dueDate ?? "-"] }
             let original = try await client.walkTasks("limit=100&sort=created_at&order=asc", as: user)
             let copied = try await client.walkTasks("limit=100&sort=created_at&order=asc", as: target)
             #expect(copied.map(shape) == original.map(shape))
+
+            // Null where the contract allows it (a task's description and due date, anything it does not import) is
+            // accepted; null for a field it needs is a 422 naming it.
+            let nullable = #"{"docket_export":{"tasks":[{"title":"x","description":null,"due_date":null,"id":null}],"events":[{"data":null}]}}"#
+            #expect(try await client.sendRaw(.post, "/api/v1/tasks/import", body: nullable, headers: target.bearer).status == .accepted)
+            let missing = #"{"docket_export":{"tasks":[{"title":null}]}}"#
+            let refused = try await client.sendRaw(.post, "/api/v1/tasks/import", body: missing, headers: target.bearer)
+            #expect(try refused.expectProblem(.unprocessableContent, "validation-failed").pointers == ["/docket_export/tasks/0/title"])
         }
     }
 

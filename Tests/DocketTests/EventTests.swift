@@ -134,8 +134,14 @@ struct EventTests {
             let owner = try await client.register()
             for index in 0..<3 { _ = try await client.createTask(["title": .string("t\(index)")], as: owner) }
             let json: HTTPFields = [.accept: "application/json"]
-            try await client.send(.get, "/api/v1/events?types=task.nope", headers: owner.bearer.merging(json)).expectProblem(
+            let unknown = try await client.send(.get, "/api/v1/events?types=task.nope", headers: owner.bearer.merging(json)).expectProblem(
                 .badRequest, "bad-request")
+            // The refusal lists what is accepted, and every type the feed carries is accepted (export.ready included).
+            let explained = (unknown.detail ?? "") + (unknown.errors ?? []).map(\.message).joined()
+            #expect(explained.contains("export.ready") && explained.contains("webhook.disabled"), "\(explained)")
+            for type in EventType.subscribable {
+                #expect(try await client.send(.get, "/api/v1/events?types=\(type.rawValue)", headers: owner.bearer.merging(json)).status == .ok)
+            }
             try await client.send(.get, "/api/v1/events", headers: owner.bearer.merging(json).merging([HTTPField.Name("Last-Event-ID")!: "x"]))
                 .expectProblem(.badRequest, "bad-request")
             let beyond = try await client.send(.get, "/api/v1/events?after=9", headers: owner.bearer.merging(json))

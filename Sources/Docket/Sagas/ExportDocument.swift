@@ -34,11 +34,13 @@ enum ExportDocument {
         guard let user = try await sql.raw("SELECT * FROM users WHERE id = \(bind: owner)").first() else {
             throw JobFailure.permanent("the account no longer exists")
         }
-        let account = UserEventData.UserPayload(
+        let deletedAt = try user.decode(column: "deleted_at", as: Date?.self)
+        let deactivatedAt = try user.decode(column: "deactivated_at", as: Date?.self)
+        let account = Account(
             id: owner.lowercased, email: try user.decode(column: "email", as: String.self), name: try user.decode(column: "name", as: String.self),
             role: try user.decode(column: "role", as: String.self),
             emailVerified: try user.decode(column: "email_verified_at", as: Date?.self) != nil,
-            active: try user.decode(column: "deleted_at", as: Date?.self) == nil && user.decode(column: "deactivated_at", as: Date?.self) == nil,
+            active: deletedAt == nil && deactivatedAt == nil, deactivated: deactivatedAt != nil, deletionPending: deletedAt != nil,
             createdAt: EventTime.seconds(try user.decode(column: "created_at", as: Date.self)),
             updatedAt: EventTime.seconds(try user.decode(column: "updated_at", as: Date.self)))
         // The head's closing brace gives way to the tasks; the CSV is one JSON string; the events are stored as JSON
@@ -135,11 +137,33 @@ enum ExportDocument {
         let format: String
         let version: Int
         let exportedAt: String
-        let account: UserEventData.UserPayload
+        let account: Account
 
         enum CodingKeys: String, CodingKey {
             case format, version, account
             case exportedAt = "exported_at"
+        }
+    }
+
+    /// The account as the contract's `User` shows it.
+    private struct Account: Encodable {
+        let id: String
+        let email: String
+        let name: String
+        let role: String
+        let emailVerified: Bool
+        let active: Bool
+        let deactivated: Bool
+        let deletionPending: Bool
+        let createdAt: String
+        let updatedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, email, name, role, active, deactivated
+            case emailVerified = "email_verified"
+            case deletionPending = "deletion_pending"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
     }
 }

@@ -22,8 +22,7 @@ extension APIHandler {
             case .json(let body): body
             }
         let caller = try await requireUser(.scope(.tasksWrite))
-        // A task's description and due date may be null, as in POST /api/v1/tasks.
-        try rejectExplicitNulls { $0.hasPrefix("/tasks/") && ($0.hasSuffix("/description") || $0.hasSuffix("/due_date")) }
+        try rejectExplicitNulls(except: Self.importAcceptsNull)
         let plan: TaskImport
         switch (body.tasks, body.csv, body.todoistCsv, body.docketExport) {
         case (let tasks?, nil, nil, nil): plan = try TaskImport(tasks.map(NewTask.init)) { "/tasks/\($0)" }
@@ -73,4 +72,22 @@ extension APIHandler {
     }
 
     private static func location(of job: JobRecord) -> String { "/api/v1/jobs/\(job.id.uuidString.lowercased())" }
+}
+
+extension APIHandler {
+    /// Where an import may hold `null`: a task's description and due date (as in `POST /api/v1/tasks`), and anywhere in a
+    /// Docket export document except its task list, a task, or a task's title, status or priority (the rest of the
+    /// document is not imported, and its events say `"to": null` for every field that was cleared).
+    static func importAcceptsNull(at pointer: String) -> Bool {
+        let parts = pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        switch parts.first {
+        case "tasks":
+            return parts.count == 3 && (parts[2] == "description" || parts[2] == "due_date")
+        case "docket_export":
+            guard parts.count >= 2, parts[1] == "tasks" else { return parts.count >= 2 }
+            return parts.count > 4 || (parts.count == 4 && !["title", "status", "priority"].contains(parts[3]))
+        default:
+            return false
+        }
+    }
 }
