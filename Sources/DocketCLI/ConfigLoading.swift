@@ -20,8 +20,9 @@ func failAndExit(_ what: String, _ error: any Error) -> ExitCode {
 }
 
 extension DocketConfig {
-    /// The process logger in the configured format.
-    func makeLogger(sink: LogSink = .standardOutput()) -> Logger {
+    /// The process logger in the configured format: on standard error, so a command's own output on standard output
+    /// stays clean (`docket serve` passes its buffered standard-output sink).
+    func makeLogger(sink: LogSink = .standardError()) -> Logger {
         Logger.docket(level: logLevel, format: logFormat, sink: sink)
     }
 }

@@ -30,7 +30,11 @@ struct CommandLineTests {
         let after = try DocketProcess.run(["migrate", "status"], environment: env)
         #expect(!after.stdout.contains("pending"))
         #expect(try DocketProcess.run(["migrate", "up"], environment: env).stdout.contains("Nothing to apply"))
-        let revert = try DocketProcess.run(["migrate", "revert"], environment: env)
+        // Without a terminal to ask on and without --yes, it says what it would drop and changes nothing.
+        let unasked = try DocketProcess.run(["migrate", "revert"], environment: env)
+        #expect(unasked.status == 64 && unasked.stderr.contains("2026-11-22-create-users") && unasked.stderr.contains("--yes"))
+        #expect(!(try DocketProcess.run(["migrate", "status"], environment: env).stdout.contains("pending")))
+        let revert = try DocketProcess.run(["migrate", "revert", "--yes"], environment: env)
         #expect(revert.status == 0)
         #expect(revert.stdout.contains("reverted 2026-11-22-create-users"))
         #expect(try DocketProcess.run(["migrate", "status"], environment: env).stdout.contains("pending"))
@@ -118,7 +122,12 @@ struct CommandLineTests {
             try DocketProcess.run(
                 ["user", "create", "--email", "kim@example.com", "--name", "Kim", "--admin"], environment: env, input: goodPassword + "\n"
             ).status == 0)
-        #expect(try DocketProcess.run(["user", "deactivate", "--email", "pat@example.com"], environment: env).status == 0)
+        // Its log lines (the audit record, at info) go to standard error; standard output carries only its answer.
+        var verbose = env
+        verbose["DOCKET_LOG_LEVEL"] = "info"
+        let deactivated = try DocketProcess.run(["user", "deactivate", "--email", "pat@example.com"], environment: verbose)
+        #expect(deactivated.status == 0 && deactivated.stdout == "pat@example.com is deactivated\n", "\(deactivated.stdout)")
+        #expect(deactivated.stderr.contains("account_deactivated"), "\(deactivated.stderr)")
         #expect(try DocketProcess.run(["user", "list", "--email", "pat"], environment: env).stdout.contains("admin  inactive"))
 
         var app = try await TestApp.make(backend)

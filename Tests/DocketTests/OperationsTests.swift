@@ -109,6 +109,9 @@ struct OperationsTests {
                 #expect(response.headers[.cacheControl] == "public, max-age=86400")
             }
             try await client.send(.get, "/docs/assets/other.js").expectProblem(.badRequest, "bad-request")
+            // With a trailing slash the page's relative links would miss: a redirect to the page itself.
+            let slash = try await client.send(.get, "/docs/")
+            #expect(slash.status == .permanentRedirect && slash.headers[.location] == "../docs")
         }
     }
 

@@ -23,6 +23,7 @@ func buildRouter(
     if config.server.metricsEnabled { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
     router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: SecurityHeadersMiddleware(docsInlineScript: ContractDocuments.inlineScript))
+    router.add(middleware: DocsSlashRedirectMiddleware())
     router.add(middleware: CacheControlMiddleware())
     router.add(middleware: DocketCORSMiddleware(allowedOrigins: config.server.corsOrigins))
     router.add(middleware: ProblemMiddleware(classifier: classifier))

@@ -46,9 +46,14 @@ public final class DocketDatabase: Service, Sendable {
         self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
         switch location {
         case .sqlite(let path):
+            // The data directory and the database are the owner's alone (SQLite gives its -wal and -shm files the
+            // database file's mode), whatever the umask.
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
             }
             databases.use(
                 .sqlite(.init(storage: .file(path: path), enableForeignKeys: true), connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace),

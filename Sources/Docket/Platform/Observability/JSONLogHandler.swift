@@ -142,7 +142,10 @@ extension Logger {
         case .json:
             return Logger(label: label) { label in JSONLogHandler(label: label, level: level, sink: sink) }
         case .text:
-            var logger = Logger(label: label) { label in StreamLogHandler.standardOutput(label: label) }
+            let toStandardError = sink.descriptor == STDERR_FILENO
+            var logger = Logger(label: label) { label in
+                toStandardError ? StreamLogHandler.standardError(label: label) : StreamLogHandler.standardOutput(label: label)
+            }
             logger.logLevel = level
             return logger
         }

@@ -8,7 +8,8 @@ import Foundation
 public final class LogSink: @unchecked Sendable {
     private let condition = NSCondition()
     private var captured: [String]?
-    private let descriptor: Int32
+    /// The file descriptor written to (-1 for memory).
+    let descriptor: Int32
     private let buffered: Bool
     /// Guarded by `condition`: bytes waiting for the writer thread, lines dropped since the last write, whether the
     /// writer is busy with a batch, and the drop counter once metrics exist.
