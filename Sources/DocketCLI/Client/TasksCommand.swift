@@ -34,6 +34,8 @@ struct TasksCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+            try ArgumentChecks.date(dueBefore, option: "--due-before")
+            try ArgumentChecks.date(dueAfter, option: "--due-after")
         }
 
         func run() async throws {
@@ -70,6 +72,8 @@ struct TasksCommand: AsyncParsableCommand {
         @Option(help: "The status (default todo).") var status: DocketTaskStatus?
         @Option(help: "The due date (YYYY-MM-DD).") var due: String?
 
+        func validate() throws { try ArgumentChecks.date(due, option: "--due") }
+
         func run() async throws {
             try await runClientCommand {
                 let connection = try await ClientConnection.open(options)
@@ -86,6 +90,8 @@ struct TasksCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ClientOptions
         @Argument(help: "The task's id.") var id: String
+
+        func validate() throws { try ArgumentChecks.taskID(id) }
 
         func run() async throws {
             try await runClientCommand {
@@ -112,6 +118,8 @@ struct TasksCommand: AsyncParsableCommand {
         @Flag(help: "Remove the due date.") var clearDue = false
 
         func validate() throws {
+            try ArgumentChecks.taskID(id)
+            try ArgumentChecks.date(due, option: "--due")
             if description != nil && clearDescription { throw ValidationError("--description and --clear-description contradict") }
             if due != nil && clearDue { throw ValidationError("--due and --clear-due contradict") }
             if changes.isEmpty { throw ValidationError("nothing to change: give at least one of the options") }
@@ -136,6 +144,8 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The task's id.") var id: String
 
+        func validate() throws { try ArgumentChecks.taskID(id) }
+
         func run() async throws {
             try await runClientCommand { try await changeTask(id, .init(status: .done), options: options, verb: "done") }
         }
@@ -147,6 +157,8 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The task's id.") var id: String
 
+        func validate() throws { try ArgumentChecks.taskID(id) }
+
         func run() async throws {
             try await runClientCommand { try await changeTask(id, .init(status: .todo), options: options, verb: "reopened") }
         }
@@ -157,6 +169,8 @@ struct TasksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a task.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "The task's id.") var id: String
+
+        func validate() throws { try ArgumentChecks.taskID(id) }
 
         func run() async throws {
             try await runClientCommand {
