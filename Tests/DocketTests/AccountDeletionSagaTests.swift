@@ -88,10 +88,19 @@ struct AccountDeletionSagaTests {
             #expect(response.status == .accepted)
             let saga = try response.decode(SagaBody.self)
             #expect(saga.kind == "account_deletion" && saga.userID == user.user.id)
-            #expect(response.headers[.location] == "/api/v1/sagas/\(saga.id)")
+            // The owner's tokens are revoked, so Location is a signed link that shows the saga without one.
+            let location = try #require(response.headers[.location])
+            #expect(location.hasPrefix("/api/v1/sagas/\(saga.id)?expires="), "\(location)")
 
             let owner = UUID(uuidString: user.user.id)!
             #expect(try await eventually { try await Self.state(of: saga.id, in: database) == "completed" })
+            let followed = try await client.send(.get, location)
+            #expect(followed.status == .ok)
+            #expect(try followed.decode(SagaBody.self).state == "completed")
+            try await client.send(.get, location.replacingOccurrences(of: "signature=", with: "signature=A")).expectProblem(.notFound, "not-found")
+            let otherSaga = location.replacingOccurrences(of: saga.id, with: UUID().uuidString.lowercased())
+            try await client.send(.get, otherSaga).expectProblem(.notFound, "not-found")
+            try await client.send(.get, "/api/v1/sagas/\(saga.id)").expectProblem(.unauthorized, "unauthorized")
             #expect(try await count("SELECT COUNT(*) AS count FROM users WHERE id = \(bind: owner)", in: database) == 0)
             #expect(try await count("SELECT COUNT(*) AS count FROM tasks WHERE user_id = \(bind: owner)", in: database) == 0)
             #expect(try await count("SELECT COUNT(*) AS count FROM personal_access_tokens WHERE user_id = \(bind: owner)", in: database) == 0)
@@ -244,7 +253,8 @@ struct AccountDeletionSagaTests {
                 let saga = try await client.send(.delete, "/api/v1/users/me", json: ["password": goodPassword], headers: user.bearer)
                     .decode(SagaBody.self)
                 #expect(try await eventually { try await Self.state(of: saga.id, in: database) == "waiting" }, "\(label)")
-                try await client.login(email: user.user.email).expectProblem(.unauthorized, "unauthorized")
+                let refused = try await client.login(email: user.user.email).expectProblem(.unauthorized, "unauthorized")
+                #expect(refused.detail?.contains("/api/v1/users/me/restore") == true)
                 #expect(try await Self.enabled(kept, database) == false)
 
                 let wrong = try await client.send(
@@ -253,6 +263,10 @@ struct AccountDeletionSagaTests {
                 if let undo { killer.arm(undo) }
                 let restore = try await client.send(.post, "/api/v1/users/me/restore", json: ["email": user.user.email, "password": goodPassword])
                 #expect(restore.status == .accepted, "\(label)")
+                // Its Location shows the saga without a token while the restore compensates.
+                let following = try await client.send(.get, try #require(restore.headers[.location]))
+                #expect(following.status == .ok, "\(label)")
+                #expect(try following.decode(SagaBody.self).id == saga.id, "\(label)")
                 #expect(try await eventually(timeout: .seconds(60)) { try await Self.state(of: saga.id, in: database) == "compensated" }, "\(label)")
 
                 // Sign-in works again; the webhook the saga disabled is back, the one the owner had disabled stays off;

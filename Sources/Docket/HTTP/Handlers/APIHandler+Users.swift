@@ -41,7 +41,7 @@ extension APIHandler {
         // Guessing the password here is as rate-limited as guessing it at sign-in.
         try await limit([ipBucket("password-check"), accountBucket("password-check", email: EmailAddress(user.email))])
         let saga = try await sagas.requestDeletion(of: user, password: body.password, origin: try request.origin, logger: requestLogger)
-        return .accepted(.init(headers: .init(location: Self.location(of: saga)), body: .json(.init(saga))))
+        return .accepted(.init(headers: .init(location: signedLocation(of: saga)), body: .json(.init(saga))))
     }
 
     func restoreAccount(_ input: Operations.RestoreAccount.Input) async throws -> Operations.RestoreAccount.Output {
@@ -52,13 +52,27 @@ extension APIHandler {
         let email = EmailAddress(body.email)
         try await limit([ipBucket("login"), accountBucket("login", email: email)])
         let saga = try await sagas.restore(email: email, password: body.password, origin: try request.origin, logger: requestLogger)
-        return .accepted(.init(body: .json(.init(saga))))
+        return .accepted(.init(headers: .init(location: signedLocation(of: saga)), body: .json(.init(saga))))
     }
 
     func getSaga(_ input: Operations.GetSaga.Input) async throws -> Operations.GetSaga.Output {
+        let id = try Self.sagaID(input.path.id)
+        if let signature = input.query.signature, let expires = input.query.expires {
+            // The signed link a deletion's Location carries: its owner holds no token any more.
+            guard exportLinks.verifySaga(id, expires: expires, signature: signature) else { throw AppError.notFound("No such saga.") }
+            guard expires > Int64(Date().timeIntervalSince1970) else { throw AppError(.gone, "This link has expired; sign in to see the saga.") }
+            return .ok(.init(body: .json(.init(try await sagas.view(id, logger: requestLogger)))))
+        }
         let caller = try await requireUser(.session)
-        let saga = try await sagas.view(try Self.sagaID(input.path.id), owner: caller.id, logger: requestLogger)
+        let saga = try await sagas.view(id, owner: caller.id, logger: requestLogger)
         return .ok(.init(body: .json(.init(saga))))
+    }
+
+    /// Where the owner of an account being deleted follows the saga without a token: a signed link, good through the
+    /// grace period and a week after it.
+    func signedLocation(of saga: SagaView) -> String {
+        let expires = Int64(Date().timeIntervalSince1970) + Int64(sagas.graceSeconds) + 7 * 86_400
+        return exportLinks.sagaLocation(for: saga.id, expires: expires)
     }
 
     static func sagaID(_ text: String) throws -> UUID {
