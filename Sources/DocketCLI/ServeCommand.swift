@@ -1,5 +1,6 @@
 import ArgumentParser
 import Docket
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -9,6 +10,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfigOrExit()
+        do {
+            try config.preflight()
+        } catch {
+            FileHandle.standardError.write(Data("docket: invalid configuration: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         // Request lines go through a writer thread; whatever is still buffered is written before the process ends.
         let sink = LogSink.standardOutput(buffered: true)
         defer { sink.flush() }

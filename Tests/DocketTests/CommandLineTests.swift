@@ -204,6 +204,33 @@ struct CommandLineTests {
         #expect(readable.status == 1 && readable.stdout.contains("readable by others"))
     }
 
+    @Test("a configuration problem stops serve before anything is written: one line naming the variable, exit 2")
+    func serveRefusesBadConfiguration() throws {
+        let base = Self.environment(.sqlite(path: "/tmp/unused-\(UUID().uuidString).sqlite"))
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("docket-keys-\(UUID().uuidString).json").path
+        try SigningKeyFile.generated().write(to: keys)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keys)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        for (variable, value) in [
+            ("DOCKET_HOST", "999.1.1.1"), ("DOCKET_HOST", "bad host"), ("DOCKET_AUTO_MIGRATE", "maybe"), ("DOCKET_JWT_KEYS_FILE", keys),
+            ("DOCKET_JWT_KEYS_FILE", "/nonexistent/keys.json"),
+        ] {
+            var env = base
+            env["DOCKET_DATA_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("docket-refused-\(UUID().uuidString)").path
+            env.removeValue(forKey: "DATABASE_URL")
+            env[variable] = value
+            let refused = try DocketProcess.run(["serve"], environment: env, timeout: 30)
+            #expect(refused.status == 2, "\(variable)=\(value): \(refused.status) \(refused.stderr)")
+            #expect(refused.stderr.hasPrefix("docket: invalid configuration: \(variable): "), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: env["DOCKET_DATA_DIR"]!), "\(variable)=\(value) wrote the data directory")
+        }
+        var tls = base
+        tls["DOCKET_TLS_CERT_FILE"] = "/nonexistent/cert.pem"
+        tls["DOCKET_TLS_KEY_FILE"] = "/nonexistent/key.pem"
+        let missing = try DocketProcess.run(["serve"], environment: tls, timeout: 30)
+        #expect(missing.status == 2 && missing.stderr.contains("DOCKET_TLS_CERT_FILE: /nonexistent/cert.pem does not exist"), "\(missing.stderr)")
+    }
+
     @Test("keys rotate adds a signing key and keeps the old one")
     func rotateKeys() throws {
         let env = Self.environment(.sqlite(path: "/tmp/unused-\(UUID().uuidString).sqlite"))

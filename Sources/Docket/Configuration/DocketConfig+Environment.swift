@@ -9,7 +9,7 @@ extension DocketConfig {
         let reader = EnvironmentReader(environment)
         let dataDirectory = try reader.nonEmptyString("DOCKET_DATA_DIR", default: "./data")
         var config = DocketConfig(
-            host: try reader.nonEmptyString("DOCKET_HOST", default: "127.0.0.1"),
+            host: try reader.bindHost("DOCKET_HOST", default: "127.0.0.1"),
             port: try reader.integer("DOCKET_PORT", default: 8080, in: 0...65535),
             dataDirectory: dataDirectory,
             database: try reader.databaseLocation("DATABASE_URL", dataDirectory: dataDirectory),

@@ -16,6 +16,28 @@ struct EnvironmentReader {
         raw(name) ?? fallback
     }
 
+    /// An address to bind: an IPv4 or IPv6 literal that parses, or a host name (checked before anything starts, so a
+    /// typo is not found after the database was created).
+    func bindHost(_ name: String, default fallback: String) throws(ConfigError) -> String {
+        guard let text = raw(name) else { return fallback }
+        let problem = "must be an IP address or a host name to bind, got \"\(text)\""
+        var address = in6_addr()
+        if text.contains(":") {
+            guard inet_pton(AF_INET6, text, &address) == 1 else { throw ConfigError(variable: name, problem: problem) }
+        } else if text.allSatisfy({ $0.isNumber || $0 == "." }) {
+            guard inet_pton(AF_INET, text, &address) == 1 else { throw ConfigError(variable: name, problem: problem) }
+        } else {
+            let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard text.count <= 253,
+                labels.allSatisfy({ label in
+                    (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                        && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                })
+            else { throw ConfigError(variable: name, problem: problem) }
+        }
+        return text
+    }
+
     func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let text = raw(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
@@ -32,7 +54,7 @@ struct EnvironmentReader {
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
-        default: throw ConfigError(variable: name, problem: "must be true or false, got \"\(text)\"")
+        default: throw ConfigError(variable: name, problem: "must be one of true, false, 1, 0, yes, no, on, off, got \"\(text)\"")
         }
     }
 
