@@ -58,6 +58,9 @@ struct CommandLineClientTests {
             #expect(tasks.map { $0["title"] as? String } == ["Buy milk", "Write report"])
             #expect(tasks.allSatisfy { Set($0.keys) == Self.taskKeys })
             #expect(tasks[1]["due_date"] is NSNull && tasks[0]["due_date"] as? String == "2030-01-31")
+            // Timestamps as the API writes them: whole seconds, ending in Z.
+            let created = try #require(tasks[0]["created_at"] as? String)
+            #expect(created.hasSuffix("Z") && !created.contains("."), "\(created)")
             let table = try await docket("tasks", "list")
             #expect(table.stdout.hasPrefix("ID") && table.stdout.contains("Buy milk") && !table.stdout.contains("\u{1B}["))
 

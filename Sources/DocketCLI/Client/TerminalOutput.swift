@@ -8,7 +8,9 @@ func printJSON<Value: Encodable>(_ value: Value, keys: [String] = [], adding ext
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .custom { date, encoder in
         var container = encoder.singleValueContainer()
-        try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        // As the API writes it: whole seconds end in `Z`, a fraction is kept only when there is one.
+        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+        try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: !whole)))
     }
     func complete(_ object: Any) -> Any {
         if let array = object as? [Any] { return array.map(complete) }
