@@ -93,6 +93,7 @@ struct CommandLineClientTests {
             #expect(try await docket("tokens", "revoke", tokenID).stdout == "revoked \(tokenID)\n")
             let revoked = try await DocketProcess.runDetached(["tasks", "list"], environment: scripted)
             #expect(revoked.status == 77)
+            #expect(revoked.stderr.contains("DOCKET_TOKEN was refused") && !revoked.stderr.contains("docket login"), "\(revoked.stderr)")
 
             #expect(try await docket("tasks", "rm", milkID).status == 0)
             let gone = try await docket("tasks", "show", milkID)
@@ -126,6 +127,12 @@ struct CommandLineClientTests {
             let result = try await DocketProcess.runDetached(arguments, environment: env)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
         }
+        // Nothing listens there: said in words, exit 69.
+        let unreachable = try await DocketProcess.runDetached(["tasks", "list"], environment: env)
+        #expect(
+            unreachable.status == 69
+                && unreachable.stderr == "docket: cannot reach the server: connection refused (is Docket running there? check --url or DOCKET_URL)\n",
+            "\(unreachable.stderr)")
         // A leap day is a date.
         let leap = try await DocketProcess.runDetached(["tasks", "list", "--due-before", "2028-02-29"], environment: env)
         #expect(leap.status != 64, "\(leap.stderr)")

@@ -30,6 +30,18 @@ struct CLIFailure: Error {
         self.message = message
     }
 
+    /// Why a connection failed, in words (the transport's own descriptions nest errno texts and type names).
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") || text.contains("errno: 111") {
+            return "connection refused (is Docket running there? check --url or DOCKET_URL)"
+        }
+        if text.contains("UnknownHost") || text.contains("DNS error") { return "the host name does not resolve (check --url or DOCKET_URL)" }
+        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") { return "the connection timed out" }
+        if text.contains("certificate") || text.contains("TLS") || text.contains("handshake") { return "the TLS handshake failed: \(text)" }
+        return text
+    }
+
     /// The failure a client error stands for.
     init(_ error: any Error) {
         switch error {
@@ -47,14 +59,20 @@ struct CLIFailure: Error {
                 case .other: .failure
                 }
             var line = problem.description
-            if problem.kind == .unauthorized { line += "; run `docket login`" }
+            if problem.kind == .unauthorized {
+                // A script's token is not fixed by signing in: say what is.
+                let scripted = !(ProcessInfo.processInfo.environment["DOCKET_TOKEN"] ?? "").isEmpty
+                line +=
+                    scripted
+                    ? "; the token in DOCKET_TOKEN was refused (revoked or expired): create another (`docket tokens create`)" : "; run `docket login`"
+            }
             if problem.kind == .preconditionFailed { line += "; the task changed meanwhile: show it and try again" }
             if problem.kind == .outcomeUnknown { line += "; check with `docket tasks list` before trying again" }
             self.init(code, line)
         case DocketClientError.signedOut(let reason):
             self.init(.notPermitted, "not signed in (\(reason)); run `docket login --url URL` or set DOCKET_TOKEN")
         case DocketClientError.transport(let underlying):
-            self.init(.unavailable, "cannot reach the server: \(underlying)")
+            self.init(.unavailable, "cannot reach the server: \(Self.reason(underlying))")
         case let error as DocketClientError:
             self.init(.failure, "\(error)")
         default:
