@@ -132,7 +132,8 @@ def _samples():
     renamed = {**completed, "type": "user.updated", "subject": f"users/{user_id}", "seq": 18, "actortype": "user",
                "actorid": user_id, "data": {
                    "user": {"id": user_id, "email": "ada@example.com", "name": "Ada L.", "role": "user",
-                            "email_verified": True, "active": True, "created_at": "2026-12-01T09:00:00Z",
+                            "email_verified": True, "active": True, "deactivated": False, "deletion_pending": False,
+                            "created_at": "2026-12-01T09:00:00Z",
                             "updated_at": "2026-12-02T13:20:00Z"},
                    "changes": {"name": {"from": "Ada", "to": "Ada L."}}}}
     del renamed["actortool"]

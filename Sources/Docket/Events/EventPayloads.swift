@@ -94,12 +94,15 @@ struct UserEventData: Encodable {
         let role: String
         let emailVerified: Bool
         let active: Bool
+        let deactivated: Bool
+        let deletionPending: Bool
         let createdAt: String
         let updatedAt: String
 
         enum CodingKeys: String, CodingKey {
-            case id, email, name, role, active
+            case id, email, name, role, active, deactivated
             case emailVerified = "email_verified"
+            case deletionPending = "deletion_pending"
             case createdAt = "created_at"
             case updatedAt = "updated_at"
         }
@@ -109,7 +112,8 @@ struct UserEventData: Encodable {
     static func renamed(_ user: UserModel, from oldName: String) throws -> PendingEvent {
         let payload = UserPayload(
             id: user.id!.lowercased, email: user.email, name: user.name, role: user.role, emailVerified: user.emailVerifiedAt != nil,
-            active: user.isActive, createdAt: EventTime.seconds(user.createdAt), updatedAt: EventTime.seconds(user.updatedAt))
+            active: user.isActive, deactivated: user.isDeactivated, deletionPending: user.isPendingDeletion,
+            createdAt: EventTime.seconds(user.createdAt), updatedAt: EventTime.seconds(user.updatedAt))
         return try PendingEvent(
             .userUpdated, subject: "users/\(user.id!.lowercased)",
             data: UserEventData(user: payload, changes: ["name": .init(from: oldName, to: user.name)]))
