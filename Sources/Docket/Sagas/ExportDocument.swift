@@ -36,7 +36,7 @@ enum ExportDocument {
         }
         let deletedAt = try user.decode(column: "deleted_at", as: Date?.self)
         let deactivatedAt = try user.decode(column: "deactivated_at", as: Date?.self)
-        let account = Account(
+        let account = UserEventData.UserPayload(
             id: owner.lowercased, email: try user.decode(column: "email", as: String.self), name: try user.decode(column: "name", as: String.self),
             role: try user.decode(column: "role", as: String.self),
             emailVerified: try user.decode(column: "email_verified_at", as: Date?.self) != nil,
@@ -137,33 +137,11 @@ enum ExportDocument {
         let format: String
         let version: Int
         let exportedAt: String
-        let account: Account
+        let account: UserEventData.UserPayload
 
         enum CodingKeys: String, CodingKey {
             case format, version, account
             case exportedAt = "exported_at"
-        }
-    }
-
-    /// The account as the contract's `User` shows it.
-    private struct Account: Encodable {
-        let id: String
-        let email: String
-        let name: String
-        let role: String
-        let emailVerified: Bool
-        let active: Bool
-        let deactivated: Bool
-        let deletionPending: Bool
-        let createdAt: String
-        let updatedAt: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, email, name, role, active, deactivated
-            case emailVerified = "email_verified"
-            case deletionPending = "deletion_pending"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
         }
     }
 }
